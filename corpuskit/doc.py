@@ -1,0 +1,193 @@
+"""The one data model: a tokenised document with its (possibly partial) gold annotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["PROVENANCE_KEY", "Doc", "Span"]
+
+#: Key of ``Doc.user_data`` under which a DocBin stores provenance (source file, token lines).
+PROVENANCE_KEY = "corpuskit.provenance"
+
+
+@dataclass(slots=True, frozen=True)
+class Span:
+    """Tokens ``start`` to ``end`` (exclusive) of a Doc, with a label."""
+
+    start: int
+    end: int
+    label: str
+    kb_id: str = ""
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"Span end {self.end} is before its start {self.start}")
+
+
+def _check_len(name: str, values: Any, n: int) -> None:
+    if values is not None and len(values) != n:
+        raise ValueError(f"Doc.{name} has {len(values)} items but Doc.words has {n}")
+
+
+@dataclass(slots=True)
+class Doc:
+    """A document: words with their spacing and optional token-level annotation.
+
+    Every per-token list is either ``None`` (that annotation is absent from the whole doc)
+    or has one item per word, where ``None`` marks a token whose value is unknown.
+
+    - ``heads`` are absolute token indices within the doc; a root is its own head.
+    - ``sent_starts``: True starts a sentence, False does not, None is unknown.
+    - ``ents``: entity spans. ``ents is None`` means no entity annotation at all (every token
+      missing). Otherwise tokens outside every entity are "O", unless ``ents_missing`` marks them
+      as missing (unknown, neither entity nor O).
+    - ``spaces=None`` means the source had no spacing: every token is followed by a space
+      and ``has_unknown_spaces`` is set, as in spaCy.
+    - ``source`` and ``lines`` (the 1-based physical line of each token in ``source``) are the
+      provenance that lets a finding point at ``file:line``.
+    """
+
+    words: list[str]
+    spaces: list[bool] | None = None
+    tags: list[str | None] | None = None
+    pos: list[str | None] | None = None
+    morphs: list[str | None] | None = None
+    lemmas: list[str | None] | None = None
+    norms: list[str | None] | None = None
+    heads: list[int | None] | None = None
+    deps: list[str | None] | None = None
+    sent_starts: list[bool | None] | None = None
+    ents: list[Span] | None = None
+    ents_missing: list[bool] | None = None
+    cats: dict[str, float] = field(default_factory=dict)
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+    has_unknown_spaces: bool = False
+    user_data: dict[Any, Any] = field(default_factory=dict)
+    source: str | None = None
+    lines: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.words)
+        if self.spaces is None:
+            self.spaces = [True] * n
+            self.has_unknown_spaces = True
+        for name in (
+            "spaces",
+            "tags",
+            "pos",
+            "morphs",
+            "lemmas",
+            "norms",
+            "heads",
+            "deps",
+            "sent_starts",
+            "ents_missing",
+            "lines",
+        ):
+            _check_len(name, getattr(self, name), n)
+        if self.ents is not None:
+            for span in self.ents:
+                if span.start < 0 or span.end > n:
+                    raise ValueError(
+                        f"Doc.ents has span {span.start}:{span.end} ({span.label!r}) "
+                        f"outside the doc's {n} tokens"
+                    )
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def text(self) -> str:
+        """The text rebuilt from the words and their trailing spaces."""
+        spaces = self.spaces or [True] * len(self.words)
+        return "".join(w + (" " if s else "") for w, s in zip(self.words, spaces, strict=True))
+
+    def token_offsets(self) -> list[tuple[int, int]]:
+        """Character ``(start, end)`` of each token in :attr:`text`."""
+        spaces = self.spaces or [True] * len(self.words)
+        offsets = []
+        pos = 0
+        for word, space in zip(self.words, spaces, strict=True):
+            offsets.append((pos, pos + len(word)))
+            pos += len(word) + (1 if space else 0)
+        return offsets
+
+    def ent_iob(self) -> list[str]:
+        """Per-token entity IOB: "B", "I", "O", or "" where the annotation is missing."""
+        n = len(self.words)
+        if self.ents is None:
+            return [""] * n
+        missing = self.ents_missing
+        iob = ["O"] * n if missing is None else ["" if m else "O" for m in missing]
+        for span in self.ents:
+            if span.end > span.start:
+                iob[span.start] = "B"
+                for i in range(span.start + 1, span.end):
+                    iob[i] = "I"
+        return iob
+
+    def ent_types(self) -> list[str]:
+        """Per-token entity label ("" outside entities)."""
+        types = [""] * len(self.words)
+        for span in self.ents or ():
+            for i in range(span.start, span.end):
+                types[i] = span.label
+        return types
+
+    def sentence_bounds(self) -> list[tuple[int, int]]:
+        """``(start, end)`` token ranges of the sentences.
+
+        From ``sent_starts`` when present, else from the parse (a sentence is the span of a
+        root's subtree, as spaCy derives it), else the whole doc is one sentence.
+        """
+        n = len(self.words)
+        if n == 0:
+            return []
+        starts: list[int]
+        if self.sent_starts is not None and any(s for s in self.sent_starts):
+            starts = [i for i, s in enumerate(self.sent_starts) if s or i == 0]
+        elif self.heads is not None and any(h is not None for h in self.heads):
+            starts = _starts_from_heads(self.heads)
+        else:
+            starts = [0]
+        bounds = list(zip(starts, [*starts[1:], n], strict=True))
+        return bounds
+
+    def sents(self) -> Iterator[tuple[int, int]]:
+        """Iterate over the sentence bounds (see :meth:`sentence_bounds`)."""
+        yield from self.sentence_bounds()
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """``{"source": ..., "lines": [...]}`` as stored in a DocBin's user data."""
+        return {"source": self.source, "lines": self.lines}
+
+
+def _starts_from_heads(heads: list[int | None]) -> list[int]:
+    """Sentence starts as the left edges of the roots' subtrees (projective assumption)."""
+    n = len(heads)
+    # Follow each token up to its root; tokens of one root form one sentence.
+    root_of = [-1] * n
+    for i in range(n):
+        path = []
+        j = i
+        seen = set()
+        while root_of[j] == -1:
+            h = heads[j]
+            if h is None or h == j or not 0 <= h < n or j in seen:
+                root_of[j] = j
+                break
+            seen.add(j)
+            path.append(j)
+            j = h
+        r = root_of[j]
+        for k in path:
+            root_of[k] = r
+    starts = [0]
+    for i in range(1, n):
+        if root_of[i] != root_of[i - 1]:
+            starts.append(i)
+    return starts

@@ -1,0 +1,59 @@
+"""Errors: one base class, subclasses that also inherit the built-in error they refine."""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "CorpusError", "DocBinError", "FormatError", "UsageError"]
+
+
+class CorpusError(Exception):
+    """Base class of every error corpuskit raises on purpose."""
+
+
+class FormatError(CorpusError, ValueError):
+    """Input that does not follow its format, located at ``path:line:column``.
+
+    The message says what was wrong (the value, quoted), where, and what was expected.
+    ``str(error)`` is one line that starts with the location.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = self.location
+        return f"{where}: {self.reason}" if where else self.reason
+
+    @property
+    def location(self) -> str:
+        """``file:line:col`` as far as it is known ('' when nothing is)."""
+        parts: list[str] = []
+        if self.path is not None:
+            parts.append(str(self.path))
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class DocBinError(FormatError):
+    """A file that is not a DocBin, a truncated one, or a spaCy v2 file."""
+
+
+class ConfigError(CorpusError, ValueError):
+    """A training config with a wrong key, type or value."""
+
+
+class UsageError(CorpusError, ValueError):
+    """A library call or command used wrongly (a missing path, an unknown converter)."""

@@ -1,0 +1,138 @@
+"""Reading text files line by line with located errors, and writing files atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import FormatError, UsageError
+
+__all__ = ["atomic_open", "iter_files", "read_lines", "sniff_lines"]
+
+_CHUNK = 1 << 20
+
+
+def read_lines(path: str | Path, *, encoding: str = "utf-8") -> Iterator[str]:
+    """Yield the physical lines of a text file, without their line ends (``\\n`` or ``\\r\\n``).
+
+    Lines are split on ``\\n`` only, so line N here is line N in any editor. A UTF-8 BOM is
+    dropped. A NUL byte (a binary file) or bytes that are not valid in ``encoding`` raise a
+    :class:`FormatError` naming the file and line.
+    """
+    path = Path(path)
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, expected a file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot open: {e.strerror}") from None
+    with fh:
+        line_no = 0
+        rest = b""
+        first = True
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            data = rest + chunk
+            cut = data.rfind(b"\n")
+            if cut == -1:
+                rest = data
+                continue
+            block, rest = data[: cut + 1], data[cut + 1 :]
+            if first:
+                block = _strip_bom(block, encoding)
+                first = False
+            yield from _decode_block(block, path, line_no, encoding)
+            line_no += block.count(b"\n")
+        if rest:
+            if first:
+                rest = _strip_bom(rest, encoding)
+            yield from _decode_block(rest + b"\n", path, line_no, encoding)
+
+
+def _strip_bom(block: bytes, encoding: str) -> bytes:
+    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
+        if block.startswith(b"\xef\xbb\xbf"):
+            return block[3:]
+    return block
+
+
+def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iterator[str]:
+    nul = block.find(b"\x00")
+    if nul != -1:
+        line = line_no + block.count(b"\n", 0, nul) + 1
+        raise FormatError(
+            "found a NUL byte: this is a binary file, expected text "
+            "(a .spacy file is read by DocBin, not by a text converter)",
+            path=str(path),
+            line=line,
+        )
+    try:
+        text = block.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = line_no + block.count(b"\n", 0, e.start) + 1
+        start = block.rfind(b"\n", 0, e.start) + 1
+        col = len(block[start : e.start].decode(encoding, errors="replace")) + 1
+        bad = block[e.start : e.end]
+        hint = " (the file may be Latin-1: try --encoding latin-1)" if encoding.lower().startswith("utf") else ""
+        raise FormatError(
+            f"byte {bad!r} is not valid {encoding}{hint}", path=str(path), line=line, column=col
+        ) from None
+    lines = text.split("\n")
+    lines.pop()  # the block ends with "\n"
+    for line in lines:
+        yield line[:-1] if line.endswith("\r") else line
+
+
+def sniff_lines(path: str | Path, n: int = 50, *, encoding: str = "utf-8") -> list[str]:
+    """The first ``n`` lines of a text file (for format detection)."""
+    out: list[str] = []
+    for line in read_lines(path, encoding=encoding):
+        out.append(line)
+        if len(out) >= n:
+            break
+    return out
+
+
+def iter_files(path: str | Path, *, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
+    """``path`` itself if it is a file, else every file below it (sorted, hidden ones skipped)."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    if path.is_file():
+        yield path
+        return
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if suffixes and not name.endswith(suffixes):
+                continue
+            yield Path(root) / name
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds.
+
+    An interrupted or failed write never leaves a half-written file and never replaces a good one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

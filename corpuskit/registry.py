@@ -1,0 +1,70 @@
+"""Registries: converters are found through the ``corpuskit_converters`` entry points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import catalogue
+
+from .doc import Doc
+from .errors import UsageError
+
+__all__ = ["Converter", "get_converter", "list_converters", "registry"]
+
+
+@dataclass(frozen=True)
+class Converter:
+    """One file format: how to recognise it, read it and (where it can hold it) write it.
+
+    - ``parse(lines, *, source, **options) -> Iterator[Doc]`` reads physical lines (with their
+      line ends) and yields Docs whose provenance points at ``source`` and the lines.
+    - ``write(docs, out, **options)`` writes Docs as text to an open text stream.
+    - ``detect(head) -> float`` scores (0-1) how well the first lines of a file fit the format.
+    - ``options``: the keyword options ``parse`` accepts, so a CLI passes only those.
+    """
+
+    name: str
+    parse: Callable[..., Iterator[Doc]]
+    write: Callable[..., None] | None = None
+    detect: Callable[[list[str]], float] | None = None
+    extensions: tuple[str, ...] = ()
+    options: frozenset[str] = field(default_factory=frozenset)
+    write_options: frozenset[str] = field(default_factory=frozenset)
+    description: str = ""
+
+    def read(self, lines: Iterable[str], *, source: str | None = None, **options: Any) -> Iterator[Doc]:
+        """Parse lines with only the options this converter knows (others are ignored)."""
+        known = {k: v for k, v in options.items() if k in self.options}
+        return self.parse(lines, source=source, **known)
+
+    def dump(self, docs: Iterable[Doc], out: IO[str], **options: Any) -> None:
+        """Write docs to ``out`` with only the options this converter's writer knows."""
+        if self.write is None:
+            raise UsageError(f"the {self.name!r} format cannot be written")
+        known = {k: v for k, v in options.items() if k in self.write_options}
+        self.write(docs, out, **known)
+
+
+class registry:  # noqa: N801 - named like thinc's and spaCy's registries
+    """corpuskit's registries. The trainer's registry (``corpuskit.train``) extends thinc's."""
+
+    converters = catalogue.create("corpuskit", "converters", entry_points=True)
+
+
+def get_converter(name: str) -> Converter:
+    """The converter registered (or installed as an entry point) under ``name``."""
+    try:
+        conv = registry.converters.get(name)
+    except catalogue.RegistryError:
+        known = ", ".join(sorted(list_converters())) or "none installed"
+        raise UsageError(f"unknown converter {name!r}; expected one of: {known}") from None
+    if not isinstance(conv, Converter):
+        raise UsageError(f"converter {name!r} is a {type(conv).__name__}, not a Converter")
+    return conv
+
+
+def list_converters() -> dict[str, Converter]:
+    """Every converter known, by name (entry points included)."""
+    return {k: v for k, v in registry.converters.get_all().items() if isinstance(v, Converter)}
