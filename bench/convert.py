@@ -1,0 +1,128 @@
+"""Benchmark: `corpuskit convert` against `spacy convert` on ~1 M tokens of CoNLL-U (UD EWT train x5).
+
+Run: python bench/convert.py [--data /work/shared/data] [--runs 3] [--copies 5] [--n-sents 10]
+
+Both tools run as subprocesses on the same file with the same options. The documents they write
+are compared first (read back by spaCy, annotation by annotation); then wall time and peak RSS
+(from ``wait4``'s rusage of each child) are measured, the median of ``--runs`` runs is printed
+for each tool, and the ratios. spaCy is a test-only dependency; it must be installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+sys.path.insert(0, str(REPO / "tests"))  # the spaCy oracle helpers
+
+
+def build_corpus(data: Path, out: Path, copies: int) -> int:
+    """EWT train (its parts joined) ``copies`` times into ``out``; returns the token count."""
+    parts = sorted((data / "ud_english_ewt").glob("en_ewt-ud-train.part*of4.conllu"))
+    if len(parts) != 4:
+        raise SystemExit(f"expected the 4 parts of EWT train under {data / 'ud_english_ewt'}, got {parts}")
+    blob = b"".join(p.read_bytes() for p in parts)
+    if not blob.endswith(b"\n\n"):
+        blob = blob.rstrip(b"\n") + b"\n\n"
+    with out.open("wb") as fh:
+        for _ in range(copies):
+            fh.write(blob)
+    tokens = sum(1 for line in blob.split(b"\n") if line[:1].isdigit() and line.split(b"\t", 1)[0].isdigit())
+    return tokens * copies
+
+
+def run(cmd: list[str]) -> tuple[float, float, int, str]:
+    """Run ``cmd``; return (wall seconds, peak RSS in MB, exit code, stderr tail)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode, err.decode(errors="replace")[-2000:]
+
+
+def commands(src: Path, out: Path, n_sents: int, extra: list[str]) -> dict[str, list[str]]:
+    bindir = Path(sys.executable).parent
+    ck = bindir / "corpuskit"
+    corpuskit = [str(ck)] if ck.exists() else [sys.executable, "-m", "corpuskit"]
+    return {
+        "spacy": [
+            sys.executable,
+            "-m",
+            "spacy",
+            "convert",
+            str(src),
+            str(out / "spacy"),
+            "-n",
+            str(n_sents),
+            *extra,
+        ],
+        "corpuskit": [*corpuskit, "convert", str(src), str(out / "corpuskit"), "-n", str(n_sents), *extra],
+    }
+
+
+def check_equal(out: Path) -> str:
+    from oracle import assert_same_annotations, spacy_docs_from_file
+    from spacy.vocab import Vocab
+
+    vocab = Vocab()
+    a = spacy_docs_from_file(out / "spacy", vocab=vocab)
+    b = spacy_docs_from_file(out / "corpuskit", vocab=vocab)
+    assert_same_annotations(a, b)
+    return f"{len(a)} docs, {sum(len(d) for d in a)} tokens: equal"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--copies", type=int, default=5)
+    ap.add_argument("--n-sents", type=int, default=10)
+    ap.add_argument("--skip-check", action="store_true", help="do not compare the outputs")
+    ap.add_argument("extra", nargs="*", help="more options for both tools (e.g. -T -m)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-convert-"))
+    try:
+        src = tmp / f"ewt-train-x{args.copies}.conllu"
+        tokens = build_corpus(args.data, src, args.copies)
+        print(f"input: {src.name}, {src.stat().st_size / 1e6:.1f} MB, {tokens:,} tokens, -n {args.n_sents}")
+        results: dict[str, list[tuple[float, float]]] = {"spacy": [], "corpuskit": []}
+        for i in range(args.runs):
+            for name, cmd in commands(src, tmp, args.n_sents, args.extra).items():
+                shutil.rmtree(tmp / name, ignore_errors=True)
+                (tmp / name).mkdir()
+                wall, rss, rc, err = run(cmd)
+                if rc != 0:
+                    raise SystemExit(f"{name} failed (exit {rc}):\n{err}")
+                results[name].append((wall, rss))
+                print(f"  run {i + 1} {name:9s} {wall:7.2f} s {rss:8.0f} MB", flush=True)
+            if i == 0 and not args.skip_check:
+                print("check:", check_equal(tmp))
+        med = {
+            k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v))
+            for k, v in results.items()
+        }
+        print()
+        print(f"{'tool':10s} {'wall (median)':>14s} {'peak RSS':>10s} {'tokens/s':>10s}")
+        for name, (wall, rss) in med.items():
+            print(f"{name:10s} {wall:12.2f} s {rss:7.0f} MB {tokens / wall:10,.0f}")
+        sw, sm = med["spacy"]
+        cw, cm = med["corpuskit"]
+        print(f"\nspeed-up: {sw / cw:.1f}x faster wall time; memory: {sm / cm:.1f}x less peak RSS")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

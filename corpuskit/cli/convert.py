@@ -1,0 +1,140 @@
+"""``corpuskit convert``: turn corpus files into .spacy (or another text format), like ``spacy convert``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..corpus import SPACY_FORMAT, convert_corpus
+from ..registry import list_converters
+from ..transforms import load_ner_map
+
+__all__ = ["convert_cli"]
+
+
+def _names() -> list[str]:
+    return sorted(list_converters())
+
+
+class _Progress:
+    """A click progress bar over the input's characters, shown only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Any = None
+        self.shown = 0
+        if total > (1 << 22) and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="converting", file=sys.stderr)
+            self.bar.__enter__()
+
+    def update(self, done: int) -> None:
+        if self.bar is not None and done > self.shown:
+            step = min(done, self.total) - self.shown
+            if step > 0:
+                self.bar.update(step)
+                self.shown += step
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _input_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
+
+
+@click.command("convert")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("output", metavar="OUTPUT", type=click.Path(path_type=Path), default=Path("-"))
+@click.option(
+    "--converter",
+    "-c",
+    default="auto",
+    show_default=True,
+    help="Input format: auto, or an installed converter (conllu, conll, iob, json, jsonl...).",
+)
+@click.option(
+    "--file-type",
+    "-t",
+    default=SPACY_FORMAT,
+    show_default=True,
+    help="Output format: spacy, or a text format with a writer (conllu, conll, iob, json, jsonl).",
+)
+@click.option(
+    "--n-sents",
+    "-n",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Sentences per output doc (0 or 1: no grouping).",
+)
+@click.option("--seg-sents", "-s", is_flag=True, help="Split sentences by rule where the input has none.")
+@click.option("--merge-subtokens", "-T", is_flag=True, help="Merge CoNLL-U multiword tokens into one token.")
+@click.option("--morphology", "-m", is_flag=True, help="Append the morphology to the tag (TAG__Feat=Val).")
+@click.option(
+    "--ner-map",
+    "-nm",
+    type=click.Path(path_type=Path),
+    help='JSON object mapping entity labels to new ones ("" drops a label).',
+)
+@click.option("--concatenate", "-C", is_flag=True, help="Write one output for all input files.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the text input files.")
+@click.option(
+    "--shard-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Split a .spacy output into shards of about this many tokens.",
+)
+def convert_cli(
+    input_path: Path,
+    output: Path,
+    converter: str,
+    file_type: str,
+    n_sents: int,
+    seg_sents: bool,
+    merge_subtokens: bool,
+    morphology: bool,
+    ner_map: Path | None,
+    concatenate: bool,
+    encoding: str,
+    shard_size: int | None,
+) -> None:
+    """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -)."""
+    progress = _Progress(_input_size(input_path) if input_path.exists() else 0)
+
+    def on_file(path: Path, name: str, reason: str) -> None:
+        if converter == "auto":
+            click.echo(f"{path}: {reason}", err=True)
+
+    try:
+        result = convert_corpus(
+            input_path,
+            str(output),
+            converter=converter,
+            file_type=file_type,
+            n_sents=n_sents,
+            seg_sents=seg_sents,
+            merge_subtokens=merge_subtokens,
+            morphology=morphology,
+            ner_map=load_ner_map(ner_map) if ner_map is not None else None,
+            concatenate=concatenate,
+            encoding=encoding,
+            shard_size=shard_size,
+            stdout=sys.stdout,
+            on_file=on_file,
+            on_progress=progress.update if progress.bar is not None else None,
+        )
+    finally:
+        progress.close()
+    for path, why in result.skipped:
+        click.echo(f"{path}: skipped: {why}", err=True)
+    for cf in result.files:
+        for p in cf.paths:
+            click.echo(f"wrote {p}", err=True)
+    totals = f"{result.n_docs} docs, {result.n_sents} sentences, {result.n_tokens} tokens"
+    click.echo(f"{totals} written", err=True)

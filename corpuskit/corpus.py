@@ -1,0 +1,594 @@
+"""Reading corpora in any known format: format detection, file walking, and Doc streams."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .doc import Doc
+from .errors import FormatError, UsageError
+from .io import iter_files, read_lines
+from .registry import Converter, get_converter, list_converters
+from .transforms import group_sents, map_ner, seg_sents, split_sents
+
+__all__ = [
+    "DOCUMENT_FORMATS",
+    "SPACY_FORMAT",
+    "ConvertResult",
+    "ConvertedFile",
+    "LineSource",
+    "convert_corpus",
+    "detect_format",
+    "iter_corpus_files",
+    "read_corpus",
+    "read_file",
+]
+
+#: The name :func:`detect_format` gives DocBin (``.spacy``) files.
+SPACY_FORMAT = "spacy"
+
+#: Formats whose docs are documents (paragraphs, records), not sentences: ``-n`` does not
+#: regroup them (spaCy's JSON converter ignores ``-n`` too).
+DOCUMENT_FORMATS = frozenset({SPACY_FORMAT, "json", "jsonl", "doccano", "labelstudio", "prodigy"})
+
+_SNIFF_LINES = 50
+_SNIFF_BYTES = 1 << 16
+# zlib streams start with 0x78 and a check byte; spaCy (zlib level 6) writes 78 9c.
+_ZLIB_MAGIC = (b"\x78\x9c", b"\x78\x01", b"\x78\x5e", b"\x78\xda")
+# A score this close to the best one counts as a tie; the file extension breaks it.
+_TIE = 0.05
+_EXTENSION_BONUS = 0.1
+
+
+class LineSource:
+    """A re-iterable source of a text file's physical lines (without line ends).
+
+    Every ``iter()`` re-opens the file through :func:`corpuskit.io.read_lines`, so a converter
+    that needs a whole-file property (does this CoNLL-U file have any NER?) can pre-scan it and
+    then read it again, without holding the file in memory. ``on_progress``, when given, is
+    called now and then with the number of characters read so far in the current pass.
+    """
+
+    __slots__ = ("encoding", "on_progress", "path")
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        encoding: str = "utf-8",
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.encoding = encoding
+        self.on_progress = on_progress
+
+    def __iter__(self) -> Iterator[str]:
+        if self.on_progress is None:
+            return read_lines(self.path, encoding=self.encoding)
+        return self._iter_with_progress(self.on_progress)
+
+    def _iter_with_progress(self, report: Callable[[int], None]) -> Iterator[str]:
+        done = 0
+        for i, line in enumerate(read_lines(self.path, encoding=self.encoding), start=1):
+            done += len(line) + 1
+            yield line
+            if not i & 0x3FFF:
+                report(done)
+        report(done)
+
+    def __repr__(self) -> str:
+        return f"LineSource({str(self.path)!r}, encoding={self.encoding!r})"
+
+
+def _is_docbin(head: bytes) -> bool:
+    return head[:2] in _ZLIB_MAGIC
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, expected a file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot open: {e.strerror}") from None
+
+
+def _installed() -> dict[str, Converter]:
+    """Every converter that loads; one broken plugin does not hide the others."""
+    try:
+        return list_converters()
+    except ImportError:
+        pass
+    from importlib.metadata import entry_points
+
+    out: dict[str, Converter] = {}
+    for ep in entry_points(group="corpuskit_converters"):
+        try:
+            out[ep.name] = get_converter(ep.name)
+        except (ImportError, UsageError):
+            continue
+    return out
+
+
+def _describe(conv: Converter) -> str:
+    return conv.description or f"{conv.name} format"
+
+
+def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, str]:
+    """The converter name that fits the file's content, and why (one line).
+
+    ``.spacy`` content (a zlib stream, bytes ``78 9c``) is ``"spacy"``. Text files are scored
+    by each installed converter's ``detect()`` over the first lines; the file extension breaks
+    ties and decides only for files whose content says nothing (empty, or only blank lines).
+    Bad bytes (a binary file, another encoding) raise :class:`FormatError` naming the line.
+    """
+    path = Path(path)
+    head = _read_head(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if _is_docbin(head):
+        return SPACY_FORMAT, f"{SPACY_FORMAT}: zlib-compressed DocBin (starts with bytes {head[:2].hex(' ')})"
+    if b"\x00" in head and not _is_docbin(head):
+        # read_lines names the line of the first NUL byte.
+        for _ in read_lines(path, encoding=encoding):
+            pass
+    lines = _sniff(path, encoding)
+    converters = _installed()
+    by_ext = [c for c in converters.values() if suffix and suffix in _exts(c)]
+    if not any(line.strip() for line in lines):
+        if by_ext:
+            conv = by_ext[0]
+            return conv.name, f"{conv.name}: no content to inspect; chosen by the extension .{suffix}"
+        raise FormatError(
+            "the file is empty, so its format cannot be detected; name it with --converter",
+            path=str(path),
+        )
+    scored: list[tuple[float, str]] = []
+    for name, conv in sorted(converters.items()):
+        if conv.detect is None:
+            continue
+        try:
+            score = float(conv.detect(lines))
+        except (ValueError, IndexError, KeyError, TypeError):
+            score = 0.0
+        if score > 0:
+            scored.append((score, name))
+    if not scored and suffix == SPACY_FORMAT:
+        return SPACY_FORMAT, f"{SPACY_FORMAT}: chosen by the extension .{suffix} (content: not zlib data)"
+    if not scored and by_ext:
+        # let the converter the extension names say precisely what is wrong with the content
+        conv = by_ext[0]
+        return conv.name, f"{conv.name}: chosen by the extension .{suffix} (no converter knows the content)"
+    if not scored:
+        known = ", ".join(sorted(converters)) or "none installed"
+        first = next(line for line in lines if line.strip())
+        raise FormatError(
+            f"cannot detect the format: no converter recognises the content {first[:60]!r} "
+            f"(installed: {known}); name it with --converter",
+            path=str(path),
+        )
+    best = max(score for score, _ in scored)
+    ties = [name for score, name in scored if score >= best - _TIE]
+    ext_names = {c.name for c in by_ext}
+    chosen_by_ext = [name for name in ties if name in ext_names]
+    name = chosen_by_ext[0] if chosen_by_ext else max(scored)[1]
+    conv = converters[name]
+    score = next(s for s, n in scored if n == name)
+    reason = f"{name}: the content looks like {_describe(conv)} (score {score:.2f})"
+    if name in ext_names:
+        reason += f", extension .{suffix}"
+    if len(ties) > 1:
+        others = ", ".join(t for t in ties if t != name)
+        reason += f"; also fits {others}"
+    return name, reason
+
+
+def _exts(conv: Converter) -> tuple[str, ...]:
+    return tuple(e.lower().lstrip(".") for e in conv.extensions)
+
+
+def _sniff(path: Path, encoding: str) -> list[str]:
+    out: list[str] = []
+    for line in read_lines(path, encoding=encoding):
+        out.append(line)
+        if len(out) >= _SNIFF_LINES:
+            break
+    return out
+
+
+def iter_corpus_files(
+    path: str | Path,
+    *,
+    converter: str = "auto",
+    encoding: str = "utf-8",
+    on_skip: Callable[[Path, str], None] | None = None,
+) -> Iterator[tuple[Path, str, str]]:
+    """``(file, converter name, reason)`` for ``path`` or every corpus file below it.
+
+    A single file must be readable: an undetectable format raises. In a directory (walked
+    recursively, sorted, hidden files and folders skipped), files no converter recognises
+    (a README, a LICENSE) are skipped and reported through ``on_skip(file, why)``. With a
+    named ``converter``, a directory yields the files with that converter's extensions or
+    whose content it recognises; ``.spacy`` files are always read as DocBins.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    named = None if converter == "auto" else _get(converter)
+    if path.is_file():
+        yield (path, *_choose(path, named, encoding))
+        return
+    for file in iter_files(path):
+        try:
+            name, reason = detect_format(file, encoding=encoding)
+        except FormatError as e:
+            if named is not None and file.suffix.lower().lstrip(".") in _exts(named):
+                # The extension says it is ours: let the converter report what is wrong.
+                yield file, named.name, f"{named.name}: named with --converter"
+                continue
+            if on_skip is not None:
+                on_skip(file, e.reason)
+            continue
+        if named is None or name == SPACY_FORMAT:
+            yield file, name, reason
+        elif name == named.name or file.suffix.lower().lstrip(".") in _exts(named):
+            yield file, named.name, f"{named.name}: named with --converter"
+        elif on_skip is not None:
+            on_skip(file, f"looks like {name}, not {named.name}")
+
+
+def _get(name: str) -> Converter:
+    if name == SPACY_FORMAT:
+        raise UsageError(f"{name!r} is not a text converter: .spacy files are detected by their content")
+    installed = _installed()
+    if name not in installed:
+        known = ", ".join(sorted(installed)) or "none installed"
+        raise UsageError(f"unknown converter {name!r}; expected auto or one of: {known}")
+    return installed[name]
+
+
+def _choose(path: Path, named: Converter | None, encoding: str) -> tuple[str, str]:
+    if named is None:
+        return detect_format(path, encoding=encoding)
+    if _is_docbin(_read_head(path)):
+        return SPACY_FORMAT, f"{SPACY_FORMAT}: zlib-compressed DocBin"
+    return named.name, f"{named.name}: named with --converter"
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    if not options:
+        return
+    known: set[str] = set()
+    for conv in _installed().values():
+        known |= conv.options
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise UsageError(
+            f"unknown converter option(s) {', '.join(map(repr, unknown))}; "
+            f"the installed converters know: {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+def read_file(
+    path: str | Path,
+    converter: str,
+    *,
+    encoding: str = "utf-8",
+    on_progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> Iterator[Doc]:
+    """The Docs of one file read with the named converter (``"spacy"`` for a DocBin).
+
+    Options the converter does not take are ignored (other converters may take them).
+    """
+    path = Path(path)
+    if converter == SPACY_FORMAT:
+        from .docbin import read_docbin  # the binary format; imported only when needed
+
+        return iter(read_docbin(path))
+    conv = get_converter(converter)
+    lines = LineSource(path, encoding=encoding, on_progress=on_progress)
+    return conv.read(lines, source=str(path), **options)
+
+
+def read_corpus(
+    path: str | Path,
+    *,
+    converter: str = "auto",
+    encoding: str = "utf-8",
+    **options: Any,
+) -> Iterator[Doc]:
+    """Stream the Docs of a corpus file, or of every corpus file below a directory.
+
+    ``converter`` is ``"auto"`` (detect each file, see :func:`detect_format`) or a converter
+    name. ``.spacy`` files are read as DocBins. ``options`` are converter options (e.g.
+    ``merge_subtokens=True``); each converter gets those it takes, and an option no installed
+    converter takes raises :class:`UsageError`.
+    """
+    _check_options(options)
+    for file, name, _reason in iter_corpus_files(path, converter=converter, encoding=encoding):
+        yield from read_file(file, name, encoding=encoding, **options)
+
+
+@dataclass(slots=True)
+class ConvertedFile:
+    """One output of :func:`convert_corpus` and the input(s) it came from."""
+
+    inputs: list[tuple[Path, str, str]]
+    output: Path | None
+    paths: list[Path] = field(default_factory=list)
+    n_docs: int = 0
+    n_sents: int = 0
+    n_tokens: int = 0
+
+
+@dataclass(slots=True)
+class ConvertResult:
+    """What :func:`convert_corpus` wrote: one entry per output, files skipped, and totals."""
+
+    files: list[ConvertedFile] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def n_docs(self) -> int:
+        return sum(f.n_docs for f in self.files)
+
+    @property
+    def n_sents(self) -> int:
+        return sum(f.n_sents for f in self.files)
+
+    @property
+    def n_tokens(self) -> int:
+        return sum(f.n_tokens for f in self.files)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for f in self.files for p in f.paths]
+
+
+def _output_suffix(file_type: str) -> str:
+    if file_type == SPACY_FORMAT:
+        return ".spacy"
+    installed = _installed()
+    writers = sorted(name for name, c in installed.items() if c.write is not None)
+    if file_type not in installed:
+        raise UsageError(f"unknown file type {file_type!r}; expected spacy or one of: {', '.join(writers)}")
+    conv = installed[file_type]
+    if conv.write is None:
+        raise UsageError(f"the {file_type!r} format cannot be written (its converter has no writer)")
+    return "." + (_exts(conv)[0] if conv.extensions else file_type)
+
+
+def _doc_stream(
+    file: Path,
+    name: str,
+    *,
+    encoding: str,
+    n_sents: int,
+    seg: bool,
+    ner_map: Mapping[str, str] | None,
+    options: dict[str, Any],
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[Doc]:
+    if ner_map and name != SPACY_FORMAT and "ner_map" in get_converter(name).options:
+        # the converter maps labels on its tags, exactly as spaCy's CoNLL-U reader does
+        options = {**options, "ner_map": dict(ner_map)}
+        ner_map = None
+    docs = read_file(file, name, encoding=encoding, on_progress=on_progress, **options)
+    if seg:
+        # sentences found by rule, one doc each, then grouped by n_sents like the others
+        docs = split_sents(seg_sents(docs))
+    if ner_map:
+        docs = map_ner(docs, ner_map)
+    if name not in DOCUMENT_FORMATS:
+        docs = group_sents(docs, n_sents)
+    return docs
+
+
+class _Counter:
+    """Counts docs, sentences and tokens of a stream as it passes."""
+
+    def __init__(self, docs: Iterable[Doc]) -> None:
+        self.docs = docs
+        self.n_docs = self.n_sents = self.n_tokens = 0
+
+    def __iter__(self) -> Iterator[Doc]:
+        for doc in self.docs:
+            self.n_docs += 1
+            self.n_tokens += len(doc)
+            self.n_sents += len(doc.sentence_bounds())
+            yield doc
+
+
+def convert_corpus(
+    input_path: str | Path,
+    output: str | Path,
+    *,
+    converter: str = "auto",
+    file_type: str = SPACY_FORMAT,
+    n_sents: int = 1,
+    seg_sents: bool = False,
+    merge_subtokens: bool = False,
+    morphology: bool = False,
+    ner_map: Mapping[str, str] | None = None,
+    concatenate: bool = False,
+    encoding: str = "utf-8",
+    shard_size: int | None = None,
+    stdout: IO[str] | None = None,
+    on_file: Callable[[Path, str, str], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ConvertResult:
+    """Convert a corpus file, or every corpus file below a directory (``corpuskit convert``).
+
+    ``output`` is a directory that gets one output per input file at the same relative path
+    with the suffix of ``file_type`` (``"spacy"`` for DocBin, or a converter with a writer:
+    ``conllu``, ``conll``, ``iob``, ``json``, ``jsonl``...); with ``concatenate`` it gets one
+    output named after the input. ``output="-"`` writes a text format to ``stdout``.
+    ``shard_size`` (tokens) splits large DocBin outputs into shards.
+
+    All outputs are written into a hidden staging folder inside ``output`` and moved into
+    place only when every input converted: on any error nothing this run wrote is left behind,
+    and no existing file is replaced. ``on_file(file, converter, reason)`` is called as each
+    input starts; ``on_progress(n)`` with the characters of input read so far in all files.
+    """
+    input_path = Path(input_path)
+    if n_sents < 0:
+        raise UsageError(f"--n-sents must be 0 or more, got {n_sents}")
+    suffix = _output_suffix(file_type)
+    to_stdout = str(output) == "-"
+    if to_stdout and file_type == SPACY_FORMAT:
+        raise UsageError("cannot write binary .spacy data to stdout; give an output directory, or -t conllu")
+    if to_stdout and stdout is None:
+        raise UsageError("output '-' needs a stdout stream")
+    result = ConvertResult()
+    files = list(
+        iter_corpus_files(
+            input_path,
+            converter=converter,
+            encoding=encoding,
+            on_skip=lambda f, why: result.skipped.append((f, why)),
+        )
+    )
+    if not files:
+        raise UsageError(f"{input_path}: no corpus files found (skipped {len(result.skipped)})")
+    options: dict[str, Any] = {}
+    if merge_subtokens:
+        options["merge_subtokens"] = True
+    if morphology:
+        options["morphology"] = True
+    done = 0
+
+    def progress(n: int) -> None:
+        if on_progress is not None:
+            on_progress(done + n)
+
+    def stream(entries: list[tuple[Path, str, str]]) -> Iterator[Doc]:
+        nonlocal done
+        for file, name, reason in entries:
+            if on_file is not None:
+                on_file(file, name, reason)
+            yield from _doc_stream(
+                file,
+                name,
+                encoding=encoding,
+                n_sents=n_sents,
+                seg=seg_sents,
+                ner_map=ner_map,
+                options=options,
+                on_progress=progress if on_progress is not None else None,
+            )
+            with contextlib.suppress(OSError):
+                done += file.stat().st_size
+
+    # (output relative path, inputs) pairs
+    jobs: list[tuple[Path, list[tuple[Path, str, str]]]]
+    if concatenate or input_path.is_file():
+        jobs = [(Path(input_path.resolve().name or "corpus").with_suffix(suffix), files)]
+    else:
+        jobs = [(f.relative_to(input_path).with_suffix(suffix), [(f, n, r)]) for f, n, r in files]
+        seen: dict[Path, Path] = {}
+        for rel, entries in jobs:
+            if rel in seen:
+                raise UsageError(
+                    f"{seen[rel]} and {entries[0][0]} would both be written to {rel}; "
+                    "rename one or use --concatenate"
+                )
+            seen[rel] = entries[0][0]
+
+    if to_stdout:
+        assert stdout is not None
+        conv = get_converter(file_type)
+        for _rel, entries in jobs:
+            counter = _Counter(stream(entries))
+            conv.dump(counter, stdout)
+            result.files.append(
+                ConvertedFile(entries, None, [], counter.n_docs, counter.n_sents, counter.n_tokens)
+            )
+        return result
+
+    out_dir = Path(output)
+    inputs = {f.resolve() for f, _, _ in files}
+    for rel, _entries in jobs:
+        if (out_dir / rel).resolve() in inputs:
+            raise UsageError(
+                f"{out_dir / rel}: the output would overwrite an input file; choose another OUTPUT"
+            )
+    created_dir = not out_dir.exists()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: exists and is not a directory; OUTPUT is a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".corpuskit-convert-", dir=out_dir))
+    try:
+        for rel, entries in jobs:
+            staged = staging / rel
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            result.files.append(_write(stream(entries), staged, rel, entries, file_type, shard_size))
+        for cf in result.files:
+            assert cf.output is not None
+            _move_into_place(staging / cf.output, out_dir / cf.output)
+            cf.paths = [out_dir / p.relative_to(staging) for p in cf.paths]
+            cf.output = out_dir / cf.output
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created_dir:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _move_into_place(src: Path, dst: Path) -> None:
+    """Rename a finished output (a file, or a directory of shards) onto ``dst``."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.is_dir() and not dst.is_symlink():
+        if src.is_dir() and all(p.suffix == ".spacy" for p in dst.rglob("*") if p.is_file()):
+            shutil.rmtree(dst)  # the shards of an earlier run
+        else:
+            raise UsageError(f"{dst}: is a directory that is not an earlier output; move it away first")
+    elif src.is_dir() and dst.exists():
+        dst.unlink()
+    _fix_modes(src)
+    os.replace(src, dst)
+
+
+def _fix_modes(path: Path) -> None:
+    """Give outputs the modes of ordinary new files (temporary files are created private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
+
+
+def _write(
+    docs: Iterable[Doc],
+    staged: Path,
+    rel: Path,
+    entries: list[tuple[Path, str, str]],
+    file_type: str,
+    shard_size: int | None,
+) -> ConvertedFile:
+    if file_type == SPACY_FORMAT:
+        from .docbin import write_docbin
+
+        if shard_size is not None:
+            stats = write_docbin(docs, staged, shard_tokens=shard_size)
+        else:
+            stats = write_docbin(docs, staged)
+        return ConvertedFile(
+            entries, rel, [Path(p) for p in stats.paths], stats.n_docs, stats.n_sents, stats.n_tokens
+        )
+    conv = get_converter(file_type)
+    counter = _Counter(docs)
+    with staged.open("w", encoding="utf-8", newline="") as fh:
+        conv.dump(counter, fh)
+    return ConvertedFile(entries, rel, [staged], counter.n_docs, counter.n_sents, counter.n_tokens)
