@@ -1,0 +1,50 @@
+"""``corpuskit check FILE...``: the per-file checks, one ``file:line:col: id message`` per line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["check_cli"]
+
+
+@click.command("check", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("files", nargs=-1, metavar="FILE...")
+@click.option("--converter", "-c", default="auto", show_default=True, help="Input format of the files.")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--ignore", multiple=True, metavar="ID", help="A check id not to run (repeatable).")
+@click.option("--no-warnings", "-NW", is_flag=True, help="Print errors only.")
+@click.option("--infos", is_flag=True, help="Also print info findings (non-projective sentences...).")
+@click.option("--lang", help="Also run misaligned-tokens with this language's reference tokenizer.")
+def check_cli(
+    files: tuple[str, ...],
+    converter: str,
+    encoding: str,
+    ignore: tuple[str, ...],
+    no_warnings: bool,
+    infos: bool,
+    lang: str | None,
+) -> None:
+    """Check corpus files (the pre-commit hook): exit 1 when any error is found, 2 on misuse."""
+    from ..debug import Options, check_files
+    from ..debug.registry import CHECKS
+    from ..debug.report import render_check_lines
+
+    if not files:
+        raise click.UsageError("no input: give the corpus files to check")
+    for f in files:
+        if not Path(f).exists():
+            raise click.UsageError(f"{f}: no such file or directory")
+    unknown = [i for i in ignore if i not in CHECKS]
+    if unknown:
+        raise click.UsageError(f"unknown check id(s) for --ignore: {', '.join(unknown)}")
+    options = Options(
+        max_examples=None, lang=lang, ignore=frozenset(ignore), converter=converter, encoding=encoding
+    )
+    report = check_files(files, options=options)
+    lines = render_check_lines(report, no_warnings=no_warnings, infos=infos)
+    if lines:
+        click.echo("\n".join(lines))
+    sys.exit(1 if report.errors else 0)

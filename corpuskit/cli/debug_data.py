@@ -1,0 +1,136 @@
+"""``corpuskit debug-data``: every check of the catalogue on a corpus, as text, JSON or SARIF."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["debug_data_cli"]
+
+_LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]+)?$")
+_PROGRESS_MIN = 4 << 20  # show a bar for inputs over 4 MB
+
+
+def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | None, str | None]:
+    """TRAIN [DEV], or the older form LANG TRAIN [DEV]."""
+    args = list(paths)
+    if args and not Path(args[0]).exists() and _LANG.match(args[0]) and len(args) >= 2:
+        lang = lang or args.pop(0)
+    if not args:
+        raise click.UsageError("no input: give a training corpus (TRAIN [DEV])")
+    if len(args) > 2:
+        raise click.UsageError(f"expected TRAIN [DEV], got {len(args)} paths: {' '.join(args)}")
+    for p in args:
+        if not Path(p).exists():
+            raise click.UsageError(f"{p}: no such file or directory")
+    return args[0], (args[1] if len(args) > 1 else None), lang
+
+
+@click.command("debug-data", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, metavar="TRAIN [DEV]")
+@click.option("--verbose", "-V", is_flag=True, help="More examples per finding and the label counts.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here, not stdout.")
+@click.option("--ignore", multiple=True, metavar="ID", help="A check id not to run (repeatable).")
+@click.option("--no-warnings", "-NW", is_flag=True, help="Show errors only (the exit code is unchanged).")
+@click.option("--lang", help="Reference tokenizer language for misaligned-tokens (e.g. en).")
+@click.option("--converter", "-c", default="auto", show_default=True, help="Input format of text corpora.")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--max-examples", type=click.IntRange(0), default=None, help="Examples kept per check.")
+@click.option(
+    "--min-docs", type=click.IntRange(0), default=100, show_default=True, help="few-docs error below."
+)
+@click.option(
+    "--warn-docs", type=click.IntRange(0), default=2000, show_default=True, help="few-docs warning below."
+)
+@click.option("--low-count-label", type=click.IntRange(0), default=50, show_default=True)
+@click.option("--low-count-dep-label", type=click.IntRange(0), default=20, show_default=True)
+@click.option("--max-sentence-tokens", type=click.IntRange(1), default=300, show_default=True)
+@click.option(
+    "--exclusive-cats/--multilabel-cats", default=None, help="Categories are exclusive (default: inferred)."
+)
+def debug_data_cli(
+    paths: tuple[str, ...],
+    verbose: bool,
+    fmt: str,
+    output: str | None,
+    ignore: tuple[str, ...],
+    no_warnings: bool,
+    lang: str | None,
+    converter: str,
+    encoding: str,
+    max_examples: int | None,
+    min_docs: int,
+    warn_docs: int,
+    low_count_label: int,
+    low_count_dep_label: int,
+    max_sentence_tokens: int,
+    exclusive_cats: bool | None,
+) -> None:
+    """Find what is wrong with a corpus before training on it.
+
+    TRAIN and DEV are .spacy files, text corpora in any format `convert` reads, or directories.
+    Exit status: 0 no errors, 1 errors found, 2 misuse. (`debug-data LANG TRAIN DEV` works too.)
+    """
+    from ..debug import Options, debug_corpus
+    from ..debug.registry import CHECKS
+    from ..debug.report import render
+    from ..io import atomic_open
+
+    train, dev, lang = _split_paths(paths, lang)
+    unknown = [i for i in ignore if i not in CHECKS]
+    if unknown:
+        raise click.UsageError(f"unknown check id(s) for --ignore: {', '.join(unknown)}")
+    options = Options(
+        min_docs=min_docs,
+        warn_docs=warn_docs,
+        low_count_label=low_count_label,
+        low_count_dep_label=low_count_dep_label,
+        max_sentence_tokens=max_sentence_tokens,
+        max_examples=max_examples if max_examples is not None else (20 if verbose else 10),
+        lang=lang,
+        exclusive_cats=exclusive_cats,
+        ignore=frozenset(ignore),
+        converter=converter,
+        encoding=encoding,
+    )
+    with _Progress() as progress:
+        report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
+    text = render(report, fmt, verbose=verbose, no_warnings=no_warnings)
+    if output:
+        with atomic_open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(1 if report.errors else 0)
+
+
+class _Progress:
+    """A click progress bar on stderr for large inputs; silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self._bar: object | None = None
+        self._last = 0
+        self.tty = sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        bar = self._bar
+        if bar is not None:
+            bar.render_finish()  # type: ignore[attr-defined]
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.tty or total < _PROGRESS_MIN:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="checking", file=sys.stderr)
+            self._bar.__enter__()  # type: ignore[attr-defined]
+        self._bar.update(max(0, done - self._last))  # type: ignore[attr-defined]
+        self._last = done

@@ -1,0 +1,328 @@
+"""Find what is wrong with a corpus: ``debug_corpus`` (debug-data) and ``check_files`` (check).
+
+Both stream the corpus once, batch by batch: the per-batch checks run on each batch while
+the statistics are updated, then the corpus checks run on the statistics. Nothing here
+prints; the CLI renders the :class:`Report` and chooses the exit code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from ..errors import CorpusError, FormatError
+from . import checks as _checks  # noqa: F401 - registers the checks
+from .batch import Batch, Item
+from .findings import Collector, Example, Finding, Hit, Report
+from .options import Options
+from .registry import CHECKS, SECTIONS, Check
+from .stats import CorpusStats, SplitStats
+
+__all__ = [
+    "CHECKS",
+    "Example",
+    "Finding",
+    "Options",
+    "Report",
+    "check_files",
+    "debug_corpus",
+]
+
+#: How far to skip after a parse error before reading on: a block (to the next blank line) or
+#: one line (formats with one record per line). Formats not named here stop at the first error.
+_RESYNC = {
+    "conllu": "block",
+    "conll": "block",
+    "iob": "line",
+    "jsonl": "line",
+    "doccano": "line",
+    "prodigy": "line",
+}
+_MAX_RESYNC = 1000
+#: Parse errors that are findings of a specific check (the reader stops at them, so they
+#: cannot be checked on the docs): the message's start says which.
+_ERROR_CHECKS = (
+    (re.compile(r"^(bad )?HEAD\b.*\b(beyond|outside|out of range)\b"), "head-out-of-range"),
+    (re.compile(r"^(bad )?FEATS\b"), "invalid-feature"),
+    (re.compile(r"^(bad )?UPOS\b.*\bnot a Universal POS\b"), "unknown-upos"),
+    (re.compile(r"^(bad )?entity tag\b"), "invalid-tag-sequence"),
+)
+
+#: ``on_progress(units_done, units_total)``: characters or bytes read over all inputs.
+Progress = Callable[[int, int], None]
+
+
+def debug_corpus(
+    train: str | Path,
+    dev: str | Path | None = None,
+    *,
+    options: Options | None = None,
+    on_progress: Progress | None = None,
+) -> Report:
+    """Run every check of CHECKS.md on a training corpus (and a development corpus).
+
+    ``train`` and ``dev`` are ``.spacy`` files, text corpora in any format ``convert`` reads,
+    or directories of them. A file that cannot be parsed becomes a ``corpus-unreadable``
+    finding (with its ``file:line``) and the other files are still checked. A path that does
+    not exist raises :class:`~corpuskit.errors.UsageError`.
+    """
+    opts = options or Options()
+    return _run([("train", train), *([("dev", dev)] if dev is not None else [])], opts, on_progress, True)
+
+
+def check_files(
+    paths: Iterable[str | Path], *, options: Options | None = None, on_progress: Progress | None = None
+) -> Report:
+    """The per-file checks only (no whole-corpus statistics), every occurrence kept: the
+    pre-commit hook's library call."""
+    opts = options or Options(max_examples=None)
+    return _run([("", p) for p in paths], opts, on_progress, False)
+
+
+def _run(
+    inputs: list[tuple[str, str | Path]], opts: Options, on_progress: Progress | None, corpus_checks: bool
+) -> Report:
+    from ..corpus import iter_corpus_files
+
+    ignore = set(opts.ignore)
+    unknown = sorted(ignore - set(CHECKS))
+    if unknown:
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown check id(s) {', '.join(map(repr, unknown))}; known: {', '.join(CHECKS)}")
+    active = [c for c in CHECKS.values() if c.id not in ignore and (corpus_checks or c.per_file)]
+    if opts.lang is None:
+        active = [c for c in active if c.id != "misaligned-tokens"]
+    batch_checks = [c for c in active if c.scope == "batch"]
+    collector = Collector(max_examples=opts.max_examples)
+    skipped: list[str] = []
+    files: list[tuple[str, Path, str]] = []
+    for split, path in inputs:
+        try:
+            for file, conv, _reason in iter_corpus_files(
+                path,
+                converter=opts.converter,
+                encoding=opts.encoding,
+                on_skip=lambda f, why: skipped.append(f"{f}: {why}"),
+            ):
+                files.append((split, file, conv))
+        except FormatError as e:
+            _reader_error(collector, e, str(path), split, ignore)
+    total = sum(_size(f) for _, f, _ in files)
+    done = [0]
+
+    def progress(n: int) -> None:
+        done[0] += n
+        if on_progress is not None:
+            on_progress(done[0], total)
+
+    splits: dict[str, SplitStats] = {}
+    for split, file, conv in files:
+        stats = splits.get(split)
+        if stats is None:
+            stats = splits[split] = SplitStats(split or "files", max_examples=opts.max_examples)
+        stats.add_file(str(file))
+        batch: list[Item] = []
+        n_tokens = 0
+        for item in _read_items(file, conv, split, opts, collector, ignore, progress):
+            batch.append(item)
+            n_tokens += len(item.doc.words) + 1
+            if n_tokens >= opts.batch_tokens:
+                _process(Batch(batch, split), stats, batch_checks, collector, opts)
+                batch = []
+                n_tokens = 0
+        if batch:
+            _process(Batch(batch, split), stats, batch_checks, collector, opts)
+    findings: list[Finding] = []
+    if corpus_checks:
+        train = splits.get("train") or SplitStats("train")
+        corpus = CorpusStats(train, splits.get("dev") if len(inputs) > 1 else None)
+        if corpus.dev is None and len(inputs) > 1:
+            corpus.dev = SplitStats("dev")
+        for check in active:
+            if check.scope != "corpus" or check.func is None:
+                continue
+            for got in check.func(corpus, opts):
+                if isinstance(got, Finding):
+                    findings.append(got)
+                else:
+                    collector.add(check.id, got)
+        stats_dict = corpus.to_dict()
+    else:
+        stats_dict = {"files": {name: s.to_dict() for name, s in splits.items()}}
+    if skipped:
+        stats_dict["skipped_files"] = skipped
+    for check in active:
+        if collector.count(check.id):
+            examples = collector.examples(check.id)
+            if check.scope != "corpus":  # reader errors and batch hits, in file order
+                examples.sort(key=lambda e: (e.file or "", e.line or 0, e.doc or 0, e.token or 0))
+            findings.append(
+                Finding(
+                    check.id,
+                    check.severity,
+                    check.message(collector.count(check.id), collector.by_split(check.id)),
+                    collector.count(check.id),
+                    examples,
+                    section=check.section,
+                )
+            )
+    order = {c: i for i, c in enumerate(CHECKS)}
+    sev = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (sev[f.severity], SECTIONS.index(f.section), order.get(f.id, 0)))
+    return Report(findings, stats_dict, [c.id for c in active], sorted(ignore))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _process(
+    batch: Batch, stats: SplitStats, checks: list[Check], collector: Collector, opts: Options
+) -> None:
+    for check in checks:
+        assert check.func is not None
+        for hit in check.func(batch, opts):
+            collector.add(check.id, hit)
+    stats.add_batch(batch)
+
+
+def _classify(e: Exception) -> str:
+    from ..tags import TagError
+
+    chain = [e, e.__cause__, e.__context__]
+    if any(isinstance(x, TagError) for x in chain):
+        return "invalid-tag-sequence"
+    msg = getattr(e, "reason", str(e))
+    for pattern, check_id in _ERROR_CHECKS:
+        if pattern.search(msg):
+            return check_id
+    return "corpus-unreadable"
+
+
+def _reader_error(collector: Collector, e: Exception, file: str, split: str, ignore: set[str]) -> None:
+    check_id = _classify(e)
+    if check_id in ignore:
+        return
+    if isinstance(e, FormatError):
+        ex = Example(e.path or file, e.line, None, None, "", e.reason, e.column)
+    else:
+        ex = Example(file, None, None, None, "", str(e))
+    collector.add(check_id, Hit(ex, split))
+
+
+def _read_items(
+    file: Path,
+    conv: str,
+    split: str,
+    opts: Options,
+    collector: Collector,
+    ignore: set[str],
+    progress: Callable[[int], None],
+) -> Iterator[Item]:
+    """The docs of one file as Items; parse errors become findings and reading goes on after
+    the bad block where the format allows it."""
+    from ..corpus import SPACY_FORMAT, read_file
+    from ..registry import get_converter
+
+    name = str(file)
+    index = 0
+    if conv == SPACY_FORMAT:
+        try:
+            for doc in read_file(file, conv):
+                yield Item(doc, index, name, split)
+                index += 1
+        except (CorpusError, ValueError) as e:
+            _reader_error(collector, e, name, split, ignore)
+        progress(_size(file))
+        return
+    converter = get_converter(conv)
+    mode = _RESYNC.get(conv)
+    blank: list[tuple[int, int]] = []  # line ranges (inclusive) read as blank lines
+    bad_blocks: list[tuple[int, int]] = []
+    failed: set[int] = set()
+    last_line = 0  # last line of the docs yielded so far
+    counted = 0
+    for _attempt in range(_MAX_RESYNC + 1):
+        reader = _LineReader(file, opts.encoding, blank)
+        lines: Iterable[str] = reader
+        if not blank:
+            from ..corpus import LineSource
+
+            lines = LineSource(file, encoding=opts.encoding, on_progress=reader.seen)
+        try:
+            for doc in converter.read(lines, source=name):
+                yield Item(doc, index, name, split)
+                index += 1
+                if doc.lines:
+                    last_line = max(last_line, doc.lines[-1])
+            progress(max(0, reader.chars - counted))
+            return
+        except (CorpusError, ValueError) as e:
+            progress(max(0, reader.chars - counted))
+            counted = max(counted, reader.chars)
+            _reader_error(collector, e, name, split, ignore)
+            line = getattr(e, "line", None)
+            if mode is None or line is None or not isinstance(e, FormatError) or line in failed:
+                return
+            failed.add(line)
+            bad_blocks.append(_bad_block(file, opts.encoding, line, mode))
+            blank = [r for r in [(1, last_line), *bad_blocks] if r[0] <= r[1]]
+    return
+
+
+class _LineReader:
+    """A file's lines with some ranges read as blank lines (to skip a block that failed)."""
+
+    __slots__ = ("blank", "chars", "encoding", "path")
+
+    def __init__(self, path: Path, encoding: str, blank: list[tuple[int, int]]) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.blank = blank
+        self.chars = 0
+
+    def seen(self, chars: int) -> None:
+        self.chars = chars
+
+    def __iter__(self) -> Iterator[str]:
+        from ..io import read_lines
+
+        ranges = sorted(self.blank)
+        chars = 0
+        k = 0
+        for i, line in enumerate(read_lines(self.path, encoding=self.encoding), start=1):
+            chars += len(line) + 1
+            if not i & 0x3FFF:
+                self.chars = chars
+            while k < len(ranges) and ranges[k][1] < i:
+                k += 1
+            if k < len(ranges) and ranges[k][0] <= i:
+                yield ""
+            else:
+                yield line
+        self.chars = chars
+
+
+def _bad_block(path: Path, encoding: str, line: int, mode: str) -> tuple[int, int]:
+    """The lines to skip around a parse error at ``line``: its block, or the line alone."""
+    if mode == "line":
+        return line, line
+    from ..io import read_lines
+
+    start = 1
+    end = line
+    for i, text in enumerate(read_lines(path, encoding=encoding), start=1):
+        if i < line:
+            if not text.strip():
+                start = i + 1
+        elif not text.strip():
+            end = i
+            break
+        else:
+            end = i
+    return start, end
