@@ -1,0 +1,249 @@
+"""``corpuskit init-config``, ``train`` and ``evaluate``: thin layers over :mod:`corpuskit.train`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..io import atomic_open
+
+__all__ = ["evaluate_cli", "init_config_cli", "train_cli"]
+
+# One BLAS thread unless the user says otherwise (set before numpy loads): the models' matrix
+# products are small enough that a second thread mostly waits, and on a shared machine it
+# slows training down by half.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# score key -> table header, in the order the table shows them.
+_SCORE_COLUMNS = [
+    ("dep_uas", "UAS"),
+    ("dep_las", "LAS"),
+    ("ents_p", "NER P."),
+    ("ents_r", "NER R."),
+    ("ents_f", "NER F."),
+    ("tag_acc", "Tag %"),
+    ("pos_acc", "POS %"),
+    ("morph_acc", "Morph %"),
+]
+_LOSS_ORDER = ["Dep Loss", "NER Loss", "Tag Loss"]
+
+
+@click.command("init-config")
+@click.argument("output", metavar="OUTPUT.cfg", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--pipeline", "-p", default="tagger,parser,ner", show_default=True, help="Comma-separated components."
+)
+@click.option("--lang", "-l", default="xx", show_default=True, help="Language code of the pipeline.")
+def init_config_cli(output: Path, pipeline: str, lang: str) -> None:
+    """Write a complete training config (every setting, no hidden defaults) to OUTPUT.cfg ('-': stdout)."""
+    from ..train.config import default_config
+
+    names = [p.strip() for p in pipeline.split(",") if p.strip()]
+    text = default_config(names, lang=lang).to_str()
+    if str(output) == "-":
+        click.echo(text)
+        return
+    with atomic_open(output, "w") as f:
+        f.write(text + "\n")
+    click.echo(
+        f"Wrote {output} (pipeline: tok2vec, {', '.join(n for n in names if n != 'tok2vec')})", err=True
+    )
+
+
+def _split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Positional arguments and ``--section.key value`` overrides, in any order."""
+    positional: list[str] = []
+    overrides: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--"):
+            if "." not in arg.split("=")[0]:
+                raise UsageError(
+                    f"unknown option {arg!r}; config overrides look like --training.max_epochs 3"
+                )
+            overrides.append(arg)
+            if "=" not in arg and i + 1 < len(args) and not args[i + 1].startswith("--"):
+                overrides.append(args[i + 1])
+                i += 1
+        else:
+            positional.append(arg)
+        i += 1
+    return positional, overrides
+
+
+def _fmt(value: Any, *, pct: bool = True) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.2f}" if pct else f"{value:.2f}"
+
+
+@click.command(
+    "train",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument(
+    "args", metavar="TRAIN DEV [CONFIG] [--section.key VALUE ...]", nargs=-1, type=click.UNPROCESSED
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for model-best and model-last.",
+)
+@click.option(
+    "--gpu-id", "-g", type=int, default=None, help="GPU to train on (default: [system] gpu; -1 = CPU)."
+)
+@click.option("--no-validate", is_flag=True, help="Train even if the debug-data checks find errors.")
+@click.option("--converter", "-c", default="auto", show_default=True, help="Format of TRAIN and DEV.")
+def train_cli(
+    args: tuple[str, ...], output: Path, gpu_id: int | None, no_validate: bool, converter: str
+) -> None:
+    """Train a pipeline on TRAIN, evaluating on DEV (.spacy files or dirs, or any corpus format).
+
+    CONFIG defaults to the config init-config writes for the annotation TRAIN has. Overrides such
+    as --training.max_epochs 3 change single settings.
+    """
+    from ..train.config import parse_overrides
+    from ..train.loop import train_pipeline
+    from ..train.run import check_corpus, setup_training
+
+    positional, override_args = _split_args(args)
+    if len(positional) not in (2, 3):
+        raise UsageError(f"expected TRAIN DEV [CONFIG], got {len(positional)} argument(s): {positional}")
+    train_path, dev_path = positional[0], positional[1]
+    config_path = positional[2] if len(positional) == 3 else None
+    overrides = parse_overrides(override_args)
+    for p in (train_path, dev_path):
+        if not Path(p).exists():
+            raise UsageError(f"corpus {p!r} does not exist")
+    if not no_validate:
+        check = check_corpus(train_path, dev_path, converter=converter)
+        if check.errors:
+            click.echo(
+                f"corpuskit: error: the data has {len(check.errors)} error(s); training refused:", err=True
+            )
+            for line in check.errors[:20]:
+                click.echo(f"  {line}", err=True)
+            if len(check.errors) > 20:
+                click.echo(f"  ... and {len(check.errors) - 20} more", err=True)
+            click.echo(
+                f"See `corpuskit debug-data {train_path} {dev_path} --verbose`, "
+                "or train anyway with --no-validate.",
+                err=True,
+            )
+            sys.exit(1)
+        if check.warnings:
+            codes = sorted({w.split(":")[0] for w in check.warnings})
+            click.echo(
+                f"Data checks: {len(check.warnings)} warning(s) ({', '.join(codes)}); "
+                f"see `corpuskit debug-data {train_path} {dev_path}`",
+                err=True,
+            )
+    setup = setup_training(
+        train_path, dev_path, config_path, overrides=overrides, gpu_id=gpu_id, converter=converter
+    )
+    nlp = setup.nlp
+    click.echo(
+        f"Training {', '.join(nlp.pipe_names)} on {len(setup.train_docs):,} docs, evaluating on "
+        f"{len(setup.dev_docs):,} docs ({setup.device}); saving to {output}",
+        err=True,
+    )
+    comps = {c.loss_column: c.name for c in nlp.components if c.loss_column}
+    losses = [(col, comps[col]) for col in _LOSS_ORDER if col in comps]
+    losses += [
+        (c.loss_column, c.name) for c in nlp.components if c.loss_column and c.loss_column not in _LOSS_ORDER
+    ]
+    keys = {k for c in nlp.components for k in c.scores_keys}
+    scores = [(k, h) for k, h in _SCORE_COLUMNS if k in keys]
+    headers = [
+        "E",
+        "#",
+        *(h for h, _ in losses),
+        *(h for _, h in scores),
+        "Token %",
+        f"{setup.device} WPS",
+        "Score",
+    ]
+    widths = [max(len(h), 6) for h in headers]
+    widths[0], widths[1] = 3, 7
+    click.echo("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
+    click.echo("  ".join("-" * w for w in widths))
+    best = None
+    for info in train_pipeline(nlp, setup.train_docs, setup.dev_docs, setup.settings, output_dir=output):
+        row = [str(info.epoch), str(info.step)]
+        row += [f"{info.losses.get(name, 0.0):.2f}" for _, name in losses]
+        row += [_fmt(info.scores.get(k)) for k, _ in scores]
+        row += [_fmt(info.scores.get("token_acc")), f"{info.scores.get('speed', 0):,.0f}", _fmt(info.score)]
+        click.echo("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+        if info.is_best:
+            best = info
+    if best is not None:
+        click.echo(
+            f"Saved model-best (score {best.score * 100:.2f}, step {best.step}) and model-last in {output}",
+            err=True,
+        )
+
+
+def _print_scores(scores: dict[str, Any]) -> None:
+    names = [
+        ("token_acc", "TOK"),
+        ("tag_acc", "TAG"),
+        ("pos_acc", "POS"),
+        ("morph_acc", "MORPH"),
+        ("dep_uas", "UAS"),
+        ("dep_las", "LAS"),
+        ("sents_p", "SENT P"),
+        ("sents_r", "SENT R"),
+        ("sents_f", "SENT F"),
+        ("ents_p", "NER P"),
+        ("ents_r", "NER R"),
+        ("ents_f", "NER F"),
+    ]
+    for key, label in names:
+        if scores.get(key) is not None:
+            click.echo(f"{label:<8}{scores[key] * 100:8.2f}")
+    click.echo(f"{'SPEED':<8}{scores.get('speed', 0):8.0f}")
+    for key, title in (("ents_per_type", "NER (per type)"), ("dep_las_per_type", "LAS (per type)")):
+        table = scores.get(key)
+        if table:
+            click.echo(f"\n{title}\n{'':<12}{'P':>8}{'R':>8}{'F':>8}")
+            for label, prf in table.items():
+                click.echo(f"{label:<12}{prf['p'] * 100:8.2f}{prf['r'] * 100:8.2f}{prf['f'] * 100:8.2f}")
+
+
+@click.command("evaluate")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the scores as JSON here.",
+)
+@click.option("--gold-preproc", "-G", is_flag=True, help="Use the gold tokens instead of the tokenizer's.")
+@click.option("--gpu-id", "-g", type=int, default=-1, show_default=True, help="GPU to run on (-1 = CPU).")
+@click.option("--converter", "-c", default="auto", show_default=True, help="Format of DATA.")
+def evaluate_cli(
+    model: Path, data: Path, output: Path | None, gold_preproc: bool, gpu_id: int, converter: str
+) -> None:
+    """Score MODEL on DATA: spaCy's metric names, values 0-1 in the JSON, percentages on screen."""
+    import srsly
+
+    from ..train.run import evaluate_model
+
+    scores = evaluate_model(model, data, gold_preproc=gold_preproc, gpu_id=gpu_id, converter=converter)
+    _print_scores(scores)
+    if output is not None:
+        with atomic_open(output, "w") as f:
+            f.write(srsly.json_dumps(scores, indent=2) + "\n")
+        click.echo(f"Wrote {output}", err=True)

@@ -1,0 +1,356 @@
+"""The pipeline (``nlp``): a shared tok2vec and its components, built from a config.
+
+``Pipeline.from_config(config)`` builds it; ``nlp(text)``, ``nlp.pipe(docs)`` annotate;
+``nlp.initialize(get_examples)`` sets the labels and weights and returns the optimizer;
+``nlp.update(examples, drop=, sgd=, losses=)`` trains one batch (tok2vec run once, the components'
+gradients summed, one backward pass); ``nlp.evaluate(examples)`` scores; ``nlp.to_disk(path)``
+saves atomically; ``corpuskit.load(path)`` loads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import srsly
+from confection import Config
+from thinc.api import Model, NumpyOps, Optimizer, get_current_ops, set_current_ops
+
+from .. import __version__
+from ..doc import Doc
+from ..errors import ConfigError, UsageError
+from .component import Component, TrainingError, set_dropout_rate
+from .config import import_factory, resolve_block, resolve_training, validate_config
+from .example import Example
+from .registry import registry
+from .scorer import score_tokenization
+
+__all__ = ["Pipeline", "load"]
+
+def _tokenizer(lang: str) -> Callable[[str], Doc]:
+    """corpuskit's rule-based tokenizer for ``lang`` (the language-neutral rules if it has none)."""
+    from ..tokenizer import Tokenizer
+
+    try:
+        return Tokenizer(lang)
+    except UsageError:
+        return Tokenizer("xx")
+
+
+def _bare_copy(doc: Doc) -> Doc:
+    """The doc's tokens without any annotation (what a model sees)."""
+    return Doc(
+        words=list(doc.words),
+        spaces=list(doc.spaces) if doc.spaces is not None else None,
+        has_unknown_spaces=doc.has_unknown_spaces,
+    )
+
+
+class Pipeline:
+    """A trained or trainable pipeline: ``tok2vec`` then the components, in config order."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        tok2vec: Model[Any, Any],
+        components: list[Component],
+        lang: str,
+        batch_size: int = 1000,
+    ) -> None:
+        self.config = config
+        self.tok2vec = tok2vec
+        self.components = components
+        self.lang = lang
+        self.batch_size = batch_size
+        self.meta: dict[str, Any] = {"lang": lang, "corpuskit_version": __version__}
+        self._make_doc: Callable[[str], Doc] | None = None
+        self._optimizer: Optimizer | None = None
+
+    # -- building -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, config: Config | Mapping[str, Any]) -> Pipeline:
+        """Validate ``config`` and build the (uninitialised) pipeline it describes."""
+        raw = config if isinstance(config, Config) else Config(dict(config))
+        try:
+            cfg = raw.interpolate()
+        except Exception as e:
+            raise ConfigError(f"config: {' '.join(str(e).split())}") from None
+        validate_config(cfg)
+        previous = get_current_ops()
+        if type(previous) is NumpyOps:
+            # numpy's BLAS (OpenBLAS) multiplies matrices 2-3x faster than thinc's bundled blis
+            # here, single-threaded too: every model of the pipeline is built on it.
+            set_current_ops(NumpyOps(use_blis=False))
+        try:
+            return cls._build(raw, cfg)
+        finally:
+            set_current_ops(previous)
+
+    @classmethod
+    def _build(cls, raw: Config, cfg: Config) -> Pipeline:
+        names = list(cfg["nlp"]["pipeline"])
+        tok2vec = resolve_block(cfg["components"][names[0]]["model"], f"components.{names[0]}.model")
+        components: list[Component] = []
+        for name in names[1:]:
+            section = dict(cfg["components"][name])
+            factory_name = section.pop("factory")
+            import_factory(factory_name)
+            factory = registry.factories.get(factory_name)
+            section["model"] = resolve_block(section["model"], f"components.{name}.model")
+            try:
+                comp = factory(name=name, **section)
+            except ConfigError:
+                raise
+            except (TypeError, ValueError) as e:
+                raise ConfigError(f"config: [components.{name}]: {e}") from None
+            if not isinstance(comp, Component):
+                raise ConfigError(
+                    f"config: [components.{name}] factory {factory_name!r} did not build a Component"
+                )
+            components.append(comp)
+        return cls(
+            raw,
+            tok2vec=tok2vec,
+            components=components,
+            lang=cfg["nlp"]["lang"],
+            batch_size=cfg["nlp"]["batch_size"],
+        )
+
+    @property
+    def pipe_names(self) -> list[str]:
+        return [c.name for c in self.components]
+
+    def get_pipe(self, name: str) -> Component:
+        for comp in self.components:
+            if comp.name == name:
+                return comp
+        raise UsageError(f"no component {name!r} in the pipeline; it has {self.pipe_names}")
+
+    def has_pipe(self, name: str) -> bool:
+        return name in self.pipe_names
+
+    @property
+    def width(self) -> int:
+        return int(self.tok2vec.get_dim("nO"))
+
+    # -- prediction -----------------------------------------------------------------------------
+
+    def make_doc(self, text: str) -> Doc:
+        """Tokenize ``text`` into an unannotated Doc."""
+        if self._make_doc is None:
+            self._make_doc = _tokenizer(self.lang)
+        return self._make_doc(text)
+
+    def __call__(self, text: str | Doc) -> Doc:
+        doc = self.make_doc(text) if isinstance(text, str) else text
+        self._annotate([doc])
+        return doc
+
+    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
+        """Annotate texts or Docs (in place) in batches of ``batch_size`` docs; yield them in order."""
+        size = batch_size or self.batch_size
+        batch: list[Doc] = []
+        for item in texts:
+            batch.append(self.make_doc(item) if isinstance(item, str) else item)
+            if len(batch) >= size:
+                self._annotate(batch)
+                yield from batch
+                batch = []
+        if batch:
+            self._annotate(batch)
+            yield from batch
+
+    def _annotate(self, docs: list[Doc]) -> None:
+        nonempty = [d for d in docs if len(d)]
+        if not nonempty:
+            return
+        tokvecs = self.tok2vec.predict(nonempty)
+        for comp in self.components:
+            comp.set_annotations(nonempty, comp.predict(nonempty, tokvecs))
+
+    # -- training -------------------------------------------------------------------------------
+
+    def create_optimizer(self) -> Optimizer:
+        """The optimizer of ``[training.optimizer]``."""
+        cfg = self.config.interpolate()
+        optimizer: Optimizer = resolve_training(cfg).optimizer
+        return optimizer
+
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Example]] | None = None, *, sgd: Optimizer | None = None
+    ) -> Optimizer:
+        """Collect the labels from ``get_examples()`` and initialise all weights.
+
+        Returns the optimizer (``sgd`` or the configured one). Without ``get_examples`` the
+        components must already know their labels (added with ``add_label``).
+        """
+        if get_examples is None:
+            comps = self.components
+            for comp in comps:
+                if not comp.labels:
+                    raise TrainingError(
+                        f"initialize: component {comp.name!r} has no labels and no examples were given"
+                    )
+
+            def get_examples() -> list[Example]:
+                return []
+
+        sample = []
+        for eg in get_examples():
+            if len(eg.predicted):
+                sample.append(eg.predicted)
+            if len(sample) >= 10:
+                break
+        self.tok2vec.initialize(X=sample or None)
+        width = self.width
+        for comp in self.components:
+            comp.initialize(get_examples, nO_tok2vec=width)
+        self._optimizer = sgd if sgd is not None else self.create_optimizer()
+        return self._optimizer
+
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optimizer | None = None,
+        losses: dict[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Train on one batch: tok2vec once, every component's loss, one backward pass.
+
+        Gradients are applied when ``sgd`` is given (pass ``sgd=None`` to accumulate them).
+        Tokens without gold annotation are left out of the losses. A non-finite loss raises
+        :class:`~corpuskit.train.component.TrainingError` before any weight changes.
+        """
+        examples = [eg for eg in examples if len(eg.predicted)]
+        if losses is None:
+            losses = {}
+        for comp in self.components:
+            losses.setdefault(comp.name, 0.0)
+        if not examples:
+            return losses
+        for eg in examples:
+            if not isinstance(eg, Example):
+                raise UsageError(f"nlp.update takes Examples, got {type(eg).__name__}")
+        docs = [eg.predicted for eg in examples]
+        set_dropout_rate(self.tok2vec, drop)
+        tokvecs, backprop = self.tok2vec.begin_update(docs)
+        d_tokvecs = [self.tok2vec.ops.alloc2f(*t.shape) for t in tokvecs]
+        for comp in self.components:
+            set_dropout_rate(comp.model, drop)
+            loss, d_comp = comp.update(examples, tokvecs, drop=drop)
+            if not math.isfinite(loss):
+                raise TrainingError(
+                    f"the {comp.name} loss is {loss} (not a finite number): training diverged. "
+                    "Lower [training.optimizer] learn_rate, keep grad_clip on, or check the model."
+                )
+            losses[comp.name] += loss
+            for acc, d in zip(d_tokvecs, d_comp, strict=True):
+                acc += d
+        backprop(d_tokvecs)
+        if sgd is not None:
+            self.finish_update(sgd)
+        return losses
+
+    def finish_update(self, sgd: Optimizer) -> None:
+        """Apply the accumulated gradients of every model."""
+        self.tok2vec.finish_update(sgd)
+        for comp in self.components:
+            comp.finish_update(sgd)
+
+    def evaluate(self, examples: Iterable[Example], *, batch_size: int | None = None) -> dict[str, Any]:
+        """Annotate copies of the examples' predicted docs and score them against the references.
+
+        Returns spaCy's keys (values 0-1, None where the data has no such annotation) plus
+        ``speed`` (words per second of prediction).
+        """
+        examples = list(examples)
+        docs = [_bare_copy(eg.predicted) for eg in examples]
+        start = time.perf_counter()
+        for _ in self.pipe(docs, batch_size=batch_size):
+            pass
+        seconds = time.perf_counter() - start
+        scored = [
+            Example(doc, eg.reference, alignment=eg._alignment)
+            for doc, eg in zip(docs, examples, strict=True)
+        ]
+        scores: dict[str, Any] = {}
+        scores.update(score_tokenization(scored))
+        for comp in self.components:
+            scores.update(comp.score(scored))
+        n_words = sum(len(d) for d in docs)
+        scores["speed"] = n_words / seconds if seconds > 0 else 0.0
+        return scores
+
+    # -- serialisation --------------------------------------------------------------------------
+
+    def to_disk(self, path: str | Path) -> None:
+        """Save the config, meta and weights to the directory ``path``, atomically.
+
+        Everything is written to a temporary directory beside ``path`` and renamed into place,
+        so an interrupted save never leaves a half-written model or breaks the old one.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            (tmp / "config.cfg").write_text(self.config.to_str(), encoding="utf-8")
+            meta = dict(self.meta)
+            meta.update(
+                {
+                    "lang": self.lang,
+                    "pipeline": self.pipe_names,
+                    "labels": {c.name: list(c.labels) for c in self.components},
+                }
+            )
+            srsly.write_json(tmp / "meta.json", meta)
+            (tmp / "tok2vec.bin").write_bytes(self.tok2vec.to_bytes())
+            for comp in self.components:
+                (tmp / f"{comp.name}.bin").write_bytes(comp.to_bytes())
+            old = None
+            if path.exists():
+                old = path.parent / f".{path.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+                path.rename(old)
+            tmp.rename(path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def from_disk(self, path: str | Path) -> Pipeline:
+        """Load weights saved by :meth:`to_disk` into this pipeline (built from the same config)."""
+        path = Path(path)
+        try:
+            self.tok2vec.from_bytes((path / "tok2vec.bin").read_bytes())
+            for comp in self.components:
+                comp.from_bytes((path / f"{comp.name}.bin").read_bytes())
+            meta = srsly.read_json(path / "meta.json")
+        except OSError as e:
+            raise UsageError(
+                f"{str(path)!r} is not a corpuskit model directory: {e.strerror}: {e.filename}"
+            ) from None
+        except (ValueError, KeyError) as e:
+            raise UsageError(f"{str(path)!r}: the saved weights do not fit its config.cfg: {e}") from None
+        self.meta.update(meta)
+        return self
+
+
+def load(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Pipeline:
+    """Load a pipeline saved by ``nlp.to_disk`` or ``corpuskit train`` (``model-best``)."""
+    from .config import load_config
+
+    path = Path(path)
+    if not (path / "config.cfg").is_file():
+        raise UsageError(f"{str(path)!r} is not a corpuskit model directory (no config.cfg in it)")
+    config = load_config(path / "config.cfg", overrides=overrides, interpolate=False)
+    nlp = Pipeline.from_config(config)
+    return nlp.from_disk(path)
