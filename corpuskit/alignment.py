@@ -38,6 +38,8 @@ __all__ = [
     "AlignmentArray",
     "AlignmentError",
     "OffsetUnit",
+    "Reason",
+    "SpanLike",
     "SpanProblem",
     "UnitGuess",
     "biluo_to_spans",
@@ -492,6 +494,7 @@ def _token_by_char(starts: list[int], size: int, char: int) -> int:
     return bisect.bisect_right(starts, char) - 1
 
 
+#: A character-offset span: ``(start, end, label)``, ``end`` exclusive.
 SpanLike = tuple[int, int, str]
 
 #: Why a span could not be placed (a span may have several).

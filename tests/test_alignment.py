@@ -128,7 +128,7 @@ def test_agrees_with_spacy_on_gold_tokens() -> None:
         assert _same_as_spacy(other, words) in (True, None)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TEXTS), st.integers(1, 3), st.integers(0, 2**32 - 1))
 def test_property_agrees_with_spacy(text: str, repeat: int, seed: int) -> None:
     rng = random.Random(seed)
