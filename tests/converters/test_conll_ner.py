@@ -126,7 +126,7 @@ def test_germeval_layout() -> None:
     # without its comment lines it is still recognised, from the index column
     bare = list(parse_conll([line for line in inner if not line.startswith("#")]))
     assert [(d.words, d.ents) for d in bare] == [(d.words, d.ents) for d in got]
-    assert list(parse_conll(["1 CD I-NP O"]))[0].words == ["1"]
+    assert next(parse_conll(["1 CD I-NP O"])).words == ["1"]
     swapped = list(parse_conll(inner, ner_layer="inner"))
     assert [len(d.ents or []) for d in swapped] == [len(d.spans["ner_inner"]) for d in got]
     assert [len(d.spans["ner_outer"]) for d in swapped] == [len(d.ents or []) for d in got]
@@ -262,3 +262,11 @@ def test_random_lines_raise_only_corpuskit_errors(lines: list[str]) -> None:
         return
     for doc in docs:
         assert doc.lines is not None and all(1 <= k <= len(lines) for k in doc.lines)
+
+
+@pytest.mark.parametrize("name", ["wnut17-dev-docstart.conll", "germeval2014-dev.slice.tsv"])
+def test_lines_with_their_ends_or_crlf_read_the_same(name: str) -> None:
+    text = (FIX / name).read_text(encoding="utf-8")
+    plain = list(parse_conll(text.split("\n")))
+    assert list(parse_conll(text.splitlines(keepends=True))) == plain
+    assert list(parse_conll(text.replace("\n", "\r\n").split("\n"))) == plain
