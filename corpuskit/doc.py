@@ -27,6 +27,21 @@ class Span:
             raise ValueError(f"Span end {self.end} is before its start {self.start}")
 
 
+_TOKEN_FIELDS = (
+    "spaces",
+    "tags",
+    "pos",
+    "morphs",
+    "lemmas",
+    "norms",
+    "heads",
+    "deps",
+    "sent_starts",
+    "ents_missing",
+    "lines",
+)
+
+
 def _check_len(name: str, values: Any, n: int) -> None:
     if values is not None and len(values) != n:
         raise ValueError(f"Doc.{name} has {len(values)} items but Doc.words has {n}")
@@ -74,21 +89,23 @@ class Doc:
         if self.spaces is None:
             self.spaces = [True] * n
             self.has_unknown_spaces = True
-        for name in (
-            "spaces",
-            "tags",
-            "pos",
-            "morphs",
-            "lemmas",
-            "norms",
-            "heads",
-            "deps",
-            "sent_starts",
-            "ents_missing",
-            "lines",
+        # Inline checks: this runs once per sentence in every converter's hot loop.
+        if (
+            len(self.spaces) != n
+            or (self.tags is not None and len(self.tags) != n)
+            or (self.pos is not None and len(self.pos) != n)
+            or (self.morphs is not None and len(self.morphs) != n)
+            or (self.lemmas is not None and len(self.lemmas) != n)
+            or (self.norms is not None and len(self.norms) != n)
+            or (self.heads is not None and len(self.heads) != n)
+            or (self.deps is not None and len(self.deps) != n)
+            or (self.sent_starts is not None and len(self.sent_starts) != n)
+            or (self.ents_missing is not None and len(self.ents_missing) != n)
+            or (self.lines is not None and len(self.lines) != n)
         ):
-            _check_len(name, getattr(self, name), n)
-        if self.ents is not None:
+            for name in _TOKEN_FIELDS:
+                _check_len(name, getattr(self, name), n)
+        if self.ents:
             for span in self.ents:
                 if span.start < 0 or span.end > n:
                     raise ValueError(
