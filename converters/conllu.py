@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain, repeat
+from itertools import chain
 from operator import eq as _eq
-from operator import sub as _sub
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,7 +45,7 @@ _COLUMNS = "ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC"
 _NER_RE = re.compile(r"((?:name|NE)=)?([BILU])-([A-Z_]+)")
 _MAX_FAST = 4096
 _IDS = [str(i) for i in range(1, _MAX_FAST + 1)]
-_HEADS = {str(i): i for i in range(_MAX_FAST + 1)}
+_HEADS0 = {str(i): i - 1 for i in range(_MAX_FAST + 1)}
 _N_IDS_T = 256
 _IDS_T = [tuple(_IDS[:k]) for k in range(_N_IDS_T)]
 _UPOS = frozenset(name for name in UPOS if name)
@@ -425,6 +424,8 @@ def _finish(
             if u in _UPOS:
                 pos.append(u)
             elif u == "_" or not u:
+                if not u:
+                    entry["upos"] = upos  # an empty field is written back as it was
                 pos.append(None)
             else:
                 raise _error(
@@ -450,49 +451,49 @@ def _finish(
         ]
 
     # HEAD: absolute, a root (0) or "_" is its own head
-    hs: list[Any] = list(map(_HEADS.get, head_col))
-    odd_heads = None in hs
-    if odd_heads:
+    heads: list[Any] = list(map(_HEADS0.get, head_col))  # "0" -> -1, "N" -> N - 1
+    fixes: dict[int, str] = {}  # raw HEAD values that the written form would not give back
+    try:
+        beyond = max(heads) >= n
+    except TypeError:  # a None: "_", or a number not written plainly
         for k, h in enumerate(head_col):
-            if hs[k] is not None:
+            if heads[k] is not None:
                 continue
             if h == "_":
-                hs[k] = k + 1
+                heads[k] = k
             elif _is_num(h):
-                hs[k] = int(h)
+                heads[k] = int(h) - 1
+                if str(heads[k] + 1) != h:
+                    fixes[k] = h
             else:
                 raise _error(
                     f"bad HEAD {h!r}; expected the ID of the head word (0 for the root) or '_'",
                     source,
                     lines[k],
                     _column_of(rows[k], 6),
-                )
-    if max(hs) > n:
-        k = next(k for k, h in enumerate(hs) if h > n)
+                ) from None
+        beyond = max(heads) >= n
+    if beyond:
+        k = next(k for k, h in enumerate(heads) if h >= n)
         raise _error(
             f"HEAD {head_col[k]!r} is beyond the sentence's last word; expected 0 to {n}",
             source,
             lines[k],
             _column_of(rows[k], 6),
         )
-    heads: list[int | None] = list(map(_sub, hs, repeat(1, n)))
-    head_fix: list[list[Any]] = []
-    if any(map(_eq, heads, range(n))):  # HEAD = own ID: a self-loop that only "0" regenerates
-        head_fix = [[k, head_col[k]] for k in range(n) if heads[k] == k]
-    for _ in range(hs.count(0)):
+    if any(map(_eq, heads, range(n))):  # HEAD "_" or the word's own ID: only "0" is written back
+        fixes.update((k, head_col[k]) for k in range(n) if heads[k] == k)
+    for _ in range(heads.count(-1)):
         root = heads.index(-1)
         heads[root] = root
-    if odd_heads:
-        fixed = {k for k, _ in head_fix}
-        head_fix.extend([k, h] for k, h in enumerate(head_col) if str(hs[k]) != h and k not in fixed)
-        head_fix.sort()
+    head_fix = [[k, v] for k, v in sorted(fixes.items())]
 
     # DEPREL: "root" becomes "ROOT"
     deps: list[str | None] = list(deprels)
     for _ in range(deps.count("root")):
         deps[deps.index("root")] = "ROOT"
-    if "ROOT" in deprels:
-        entry["deprel"] = [[k, d] for k, d in enumerate(deprels) if d == "ROOT"]
+    if "ROOT" in deprels or "" in deprels:
+        entry["deprel"] = [[k, d] for k, d in enumerate(deprels) if d in ("ROOT", "")]
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
@@ -524,18 +525,21 @@ def _finish(
         sent = _Sentence(forms, spaces, pos, list(feats), lines, mwt)
         merged = _merge_subtokens(sent, heads, tags, morphs, lemmas, deps, ents, morphology, source)
         words, spaces, tags, pos, morphs, lemmas, heads, deps, out_lines, ents = merged
-        entry["n"] = len(words)
+        # the merged sentence keeps its comments only: the rest describes the unmerged words
+        entry = {"n": len(words), **({"comments": entry["comments"]} if comments else {})}
     else:
         if extra:
             entry["extra"] = extra
         # tuples of strings: msgpack writes them as arrays, and the garbage collector stops
         # tracking them, which matters when a shard of Docs is held in memory
-        if ("_" in xpos_t or morphology) and list(xpos_t) != tags:
+        if "_" in xpos_t or "" in xpos_t or morphology:
             entry["xpos"] = xpos_t
         if not _FEATS_ODD.isdisjoint(feats):
             entry["feats"] = feats
         if head_fix:
             entry["head"] = head_fix
+        if "" in lemmas_t:
+            entry["lemma"] = lemmas_t
         if deps_col.count("_") != n:
             entry["deps"] = deps_col
         if not misc_blank:
@@ -740,6 +744,10 @@ def _merge_subtokens(
             out_type.append(ent_type[k])
     out_ents: list[Span] | None = None
     if ent_iob is not None:
+        # the retokenizer's make_iob_consistent: an I- after a token of another label is a B-
+        for i, b in enumerate(out_iob):
+            if b == "I" and (i == 0 or out_type[i - 1] != out_type[i]):
+                out_iob[i] = "B"
         out_ents = []
         start_i = -1
         label = ""
@@ -914,13 +922,18 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
             misc = entry.get("misc")
             head_fix = dict(map(tuple, entry.get("head", ())))
             deprel_fix = dict(map(tuple, entry.get("deprel", ())))
+            lemma_col = entry.get("lemma")
+            upos_col = entry.get("upos")
             for i in range(start, end):
                 k = i - start
                 while e_i < n_extra and extra[e_i][0] == k:
                     buf.append(extra[e_i][1])
                     e_i += 1
-                lemma = (lemmas[i] if lemmas is not None else None) or "_"
-                upos = (pos[i] if pos is not None else None) or "_"
+                if lemma_col is not None:
+                    lemma = lemma_col[k]
+                else:
+                    lemma = (lemmas[i] if lemmas is not None else None) or "_"
+                upos = upos_col[k] if upos_col is not None else (pos[i] if pos is not None else None) or "_"
                 tag = xpos[k] if xpos is not None else ((tags[i] if tags is not None else None) or "_")
                 feat = feats[k] if feats is not None else ((morphs[i] if morphs is not None else None) or "_")
                 if k in head_fix:

@@ -456,3 +456,120 @@ def test_random_lines_raise_only_format_errors() -> None:
         _write(docs)
 
     check()
+
+
+def test_the_docs_example() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "formats-conllu.md").read_text(encoding="utf-8")
+    block = page.split("```\n", 2)[1]
+    assert block.startswith("# sent_id = fr-ud-dev_00005\n")
+    docs = list(parse_conllu(block.splitlines()))
+    assert docs[0].words == ["Il", "est", "à", "le", "parc", "."]
+    assert docs[0].spaces == [True, True, False, True, False, True]
+    assert docs[0].heads == [4, 4, 4, 4, 4, 4]
+    assert _write(docs) == block
+    vocab = Vocab()
+    for options in OPTIONS:
+        theirs = conllu_to_docs(
+            block,
+            n_sents=1,
+            no_print=True,
+            merge_subtokens=options.get("merge_subtokens", False),
+            append_morphology=options.get("morphology", False),
+        )
+        assert_same_annotations(
+            theirs, [to_spacy(d, vocab) for d in parse_conllu(block.splitlines(), **options)]
+        )
+
+
+def test_random_sentences_with_odd_values_round_trip() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    value = st.sampled_from(
+        [
+            "_",
+            "",
+            "0",
+            "1",
+            "2",
+            "3",
+            "9",
+            "01",
+            "x",
+            "A=1",
+            "A=1|B=2",
+            "B=2|A=1",
+            "A",
+            "NE=B-X",
+            "I-Y",
+            "O",
+            "SpaceAfter=No",
+            "root",
+            "ROOT",
+            "NOUN",
+            "²",
+        ]
+    )
+
+    @st.composite
+    def sentence(draw: Any) -> list[str]:
+        n = draw(st.integers(1, 6))
+        out = []
+        for k in range(1, n + 1):
+            kind = draw(st.integers(0, 9))
+            if kind == 0 and k < n:
+                end = draw(st.integers(k, n + 1))
+                out.append("\t".join([f"{k}-{end}", "mw"] + [draw(value) for _ in range(8)]))
+            if kind == 1:
+                out.append(
+                    "\t".join([f"{k - 1}.{draw(st.integers(0, 2))}", "e"] + [draw(value) for _ in range(8)])
+                )
+            out.append("\t".join([str(k), "w"] + [draw(value) for _ in range(8)]))
+        return [*out, ""]
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(sentence(), min_size=1, max_size=3), st.booleans(), st.booleans())
+    def check(sentences: list[list[str]], merge: bool, morphology: bool) -> None:
+        lines = [line for s in sentences for line in s]
+        try:
+            docs = list(parse_conllu(lines, source="f", merge_subtokens=merge, morphology=morphology))
+        except FormatError as e:
+            assert e.path == "f" and e.line is not None
+            return
+        text = _write(docs)
+        if not merge:  # merged tokens cannot give back their words' lines
+            assert text == "\n".join(lines) + "\n"
+
+    check()
+
+
+def test_ner_map_as_spacy_applies_it() -> None:
+    text = (
+        "1\tAnn\t_\tPROPN\t_\t_\t0\troot\t_\tNE=B-PER\n"
+        "2\tLee\t_\tPROPN\t_\t_\t1\tflat\t_\tNE=I-LOC\n"
+        "3\tof\t_\tADP\t_\t_\t4\tcase\t_\tNE=B-MISC\n"
+        "4\tX\t_\tPROPN\t_\t_\t1\tnmod\t_\tNE=B-ORG\n"
+    )
+    ner_map = {"LOC": "PER", "MISC": ""}
+    theirs = list(conllu_to_docs(text, n_sents=1, no_print=True, ner_map=ner_map))
+    ours = list(parse_conllu(text.splitlines(), ner_map=ner_map))
+    assert ours[0].ents == [Span(0, 2, "PER"), Span(3, 4, "ORG")]  # mapped before the tags become spans
+    assert_same_annotations(theirs, [to_spacy(d, Vocab()) for d in ours])
+
+
+def test_merged_token_entities_as_spacys_retokenizer_leaves_them() -> None:
+    # the merged token takes its root's entity (w0's PER); w3's I-LOC then follows a PER token,
+    # and spaCy's retokenizer makes it a B-LOC
+    text = (
+        "1-3\tmw0\t_\t_\t_\t_\t_\t_\t_\t_\n"
+        "1\tw0\t_\tNOUN\t_\t_\t5\tnsubj\t_\tNE=B-PER\n"
+        "2\tw1\t_\tNOUN\t_\t_\t5\tnsubj\t_\t_\n"
+        "3\tw2\t_\tNOUN\t_\t_\t5\tnsubj\t_\tname=B-LOC\n"
+        "4\tw3\t_\tNOUN\t_\t_\t5\tnsubj\t_\tI-LOC\n"
+        "5\tw4\t_\tNOUN\t_\t_\t0\troot\t_\t_\n"
+    )
+    theirs = list(conllu_to_docs(text, n_sents=1, no_print=True, merge_subtokens=True))
+    ours = list(parse_conllu(text.splitlines(), merge_subtokens=True))
+    assert ours[0].words == ["mw0", "w3", "w4"]
+    assert ours[0].ents == [Span(0, 1, "PER"), Span(1, 2, "LOC")]
+    assert_same_annotations(theirs, [to_spacy(d, Vocab()) for d in ours])
