@@ -56,6 +56,30 @@ def _spacy_corpus(data: Path, copies: int, out: Path) -> int:
     return sum(len(d) for d in docs) * copies
 
 
+_STREAM = """
+import resource, sys
+from corpuskit.docbin import read_docbin, write_docbin, DocBin
+src, dst, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode == "stream":
+    stats = write_docbin(read_docbin(src), dst, shard_tokens=100_000)
+else:
+    DocBin(docs=list(read_docbin(src))).to_disk(dst)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+print(int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _peak_mb(src: Path, dst: Path, mode: str) -> float:
+    """Peak RSS (MB) of a fresh process copying ``src`` to ``dst`` (streamed shards, or whole)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _STREAM, str(src), str(dst), mode], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=_DEFAULT_DATA)
@@ -101,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         # Writing to disk in shards (500 k tokens each), compressing in a background thread.
         shard_dir = Path(tmp) / "sharded.spacy"
         ck_shards, stats = _median_time(lambda: write_docbin(ck_docs, shard_dir), args.repeat)
+        ck_docs.clear()
+        sdocs.clear()
+        shards = Path(tmp) / "shards.spacy"
+        write_docbin(read_docbin(path), shards, shard_tokens=100_000)
+        mem_stream = _peak_mb(shards, Path(tmp) / "streamed.spacy", "stream")
+        mem_whole = _peak_mb(shards, Path(tmp) / "whole.spacy", "whole")
 
     rows = [
         ("read  (file -> Docs)", sp_read, ck_read),
@@ -110,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, sp, ck in rows:
         print(f"{name:<24}{sp:>10.2f}{ck:>13.2f}{sp / ck:>9.1f}x")
     print(f"write_docbin: {ck_shards:.2f} s for {stats.n_tokens:,} tokens in {len(stats.paths)} shard(s)")
+    print(
+        f"peak RSS, copying the corpus from 100 k-token shards: {mem_stream:.0f} MB streamed "
+        f"(read_docbin -> write_docbin) vs {mem_whole:.0f} MB with every Doc in memory (one file)"
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import struct
@@ -86,6 +87,8 @@ _MAX_BIN = 0xFFFFFFFF  # msgpack's limit for one bytes value (spaCy issues #5219
 _POS_MAX = max(UPOS_NAMES)
 _POS_NAMES = np.array([UPOS_NAMES.get(i) for i in range(_POS_MAX + 1)], dtype=object)
 _POS_VALID = np.array([i == 0 or i in UPOS_NAMES for i in range(_POS_MAX + 1)], dtype=bool)
+_SYMBOL_TABLE: dict[int, str | None] = dict(enumerate(SYMBOL_NAMES))
+_SMALL_COLUMN = 4096  # below this many tokens, a dict lookup beats building a hash index
 _FIB = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, for Fibonacci hashing
 _MAX_CACHE = 2_000_000  # strings whose hash is remembered across the batches of one write
 _BATCH_TOKENS = 100_000  # docs are encoded in batches of this many tokens while the last is compressed
@@ -513,7 +516,8 @@ def _serialise(
     comp = zlib.compressobj()
     done: list[_Chunk] = []
     cache = {} if cache is None else cache
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    threaded = n_total > _BATCH_TOKENS
+    with ThreadPoolExecutor(max_workers=1) if threaded else contextlib.nullcontext() as pool:
         pending: Future[object] | None = None
 
         def compress(data: bytes) -> object:
@@ -521,6 +525,9 @@ def _serialise(
 
         def feed(data: bytes) -> None:
             nonlocal pending
+            if pool is None:
+                compress(data)
+                return
             if pending is not None:
                 pending.result()  # keeps the order, and at most one piece in flight
             pending = pool.submit(compress, data)
@@ -554,8 +561,8 @@ def _serialise(
                 chain.from_iterable(c.user_data if c.user_data else [None] * len(c) for c in done)
             )
         feed(b"".join(_pack(k) + _pack(v) for k, v in tail.items()))
-        assert pending is not None
-        pending.result()
+        if pending is not None:
+            pending.result()
     out(comp.flush())
     return done
 
@@ -766,38 +773,54 @@ class _Lookup:
     """Hash -> string for one DocBin (its strings table plus spaCy's symbols), vectorised."""
 
     def __init__(self, strings: Iterable[str], path: str | None) -> None:
-        strs = list(strings)
-        keys = np.concatenate([hash_strings(strs), np.arange(N_SYMBOLS, dtype=np.uint64)])
-        values = np.empty(len(keys), dtype=object)
-        values[: len(strs)] = strs
-        values[len(strs) :] = SYMBOL_NAMES
-        keys, first = np.unique(keys, return_index=True)
-        self.keys: U64 = keys
-        self.values: npt.NDArray[np.object_] = values[first]
-        self.values[0] = None  # key 0 is "" (unset)
-        self.index = _HashIndex(keys)
-        self.table: dict[int, str | None] = dict(zip(keys.tolist(), self.values.tolist(), strict=True))
+        self.strs = list(strings)
+        self.hashes = hash_strings(self.strs)
+        table = dict(_SYMBOL_TABLE)
+        table.update(zip(self.hashes.tolist(), self.strs, strict=True))
+        table[0] = None  # "" (unset)
+        self.table: dict[int, str | None] = table
         self.path = path
+        self._index: tuple[_HashIndex, U64, npt.NDArray[np.object_]] | None = None
+
+    def _vectorised(self) -> tuple[_HashIndex, U64, npt.NDArray[np.object_]]:
+        if self._index is None:
+            keys = np.concatenate([self.hashes, np.arange(N_SYMBOLS, dtype=np.uint64)])
+            values = np.empty(len(keys), dtype=object)
+            values[: len(self.strs)] = self.strs
+            values[len(self.strs) :] = SYMBOL_NAMES
+            keys, first = np.unique(keys, return_index=True)
+            values = values[first]
+            values[0] = None
+            self._index = (_HashIndex(keys), keys, values)
+        return self._index
+
+    def _missing(self, attr: str, value: int) -> DocBinError:
+        return DocBinError(
+            f"bad DocBin: {attr} value {value} is not the hash of any string in the file's strings table",
+            path=self.path,
+        )
 
     def column(self, values: U64, attr: str, overrides: dict[int, str] | None = None) -> list[str | None]:
         """The strings of a column of IDs (0 -> None unless ``overrides`` says otherwise)."""
-        if not len(values):
-            return []
-        idx, miss = self.index.find(np.ascontiguousarray(values))
+        if len(values) < _SMALL_COLUMN:
+            table = self.table
+            if overrides:
+                table = {**table, **{k: v for k, v in overrides.items() if k in table}}
+            try:
+                return list(map(table.__getitem__, values.tolist()))
+            except KeyError as e:
+                raise self._missing(attr, e.args[0]) from None
+        index, keys, strings = self._vectorised()
+        idx, miss = index.find(np.ascontiguousarray(values))
         if miss.size:
-            raise DocBinError(
-                f"bad DocBin: {attr} value {int(values[miss[0]])} is not the hash of any string "
-                "in the file's strings table",
-                path=self.path,
-            )
-        table = self.values
+            raise self._missing(attr, int(values[miss[0]]))
         if overrides:
-            table = table.copy()
+            strings = strings.copy()
             for key, value in overrides.items():
-                i = int(np.searchsorted(self.keys, key))
-                if i < len(self.keys) and self.keys[i] == key:
-                    table[i] = value
-        out: list[str | None] = table[idx].tolist()
+                i = int(np.searchsorted(keys, key))
+                if i < len(keys) and keys[i] == key:
+                    strings[i] = value
+        out: list[str | None] = strings[idx].tolist()
         return out
 
     def get(self, value: int, what: str) -> str:
@@ -828,6 +851,46 @@ def _decode(chunk: _Chunk) -> Iterator[Doc]:
 
 
 def _decode_docs(chunk: _Chunk) -> Iterator[Doc]:
+    """The Docs of a chunk, decoded block by block (memory bounded by the block, not the file)."""
+    lookup = _Lookup(chunk.strings, chunk.path)
+    lengths = chunk.lengths.astype(np.int64)
+    if len(chunk.tokens) <= _BATCH_TOKENS:
+        yield from _decode_block(chunk, lookup)
+        return
+    doc_start = 0
+    tok_start = 0
+    for batch_end, n_tok in _block_ends(lengths, _BATCH_TOKENS):
+        tok_end = tok_start + n_tok
+        block = _Chunk(
+            attrs=chunk.attrs,
+            tokens=chunk.tokens[tok_start:tok_end],
+            spaces=chunk.spaces[tok_start:tok_end],
+            lengths=chunk.lengths[doc_start:batch_end],
+            strings=chunk.strings,
+            cats=chunk.cats[doc_start:batch_end],
+            flags=chunk.flags[doc_start:batch_end],
+            span_groups=chunk.span_groups[doc_start:batch_end],
+            user_data=chunk.user_data[doc_start:batch_end],
+            path=chunk.path,
+        )
+        yield from _decode_block(block, lookup)
+        doc_start, tok_start = batch_end, tok_end
+
+
+def _block_ends(lengths: npt.NDArray[np.int64], block_tokens: int) -> Iterator[tuple[int, int]]:
+    """``(end doc, tokens)`` of consecutive blocks of docs with about ``block_tokens`` tokens each."""
+    start = 0
+    n = 0
+    for i, k in enumerate(lengths.tolist()):
+        if n and n + k > block_tokens:
+            yield i, n
+            start, n = i, 0
+        n += k
+    if start < len(lengths):
+        yield len(lengths), n
+
+
+def _decode_block(chunk: _Chunk, lookup: _Lookup) -> Iterator[Doc]:
     path = chunk.path
     attrs = chunk.attrs
     tokens = chunk.tokens
@@ -840,7 +903,6 @@ def _decode_docs(chunk: _Chunk) -> Iterator[Doc]:
     ends = starts + lengths
     starts_l: list[int] = starts.tolist()
     ends_l: list[int] = ends.tolist()
-    lookup = _Lookup(chunk.strings, path)
     zero = np.zeros(n, dtype=np.uint64)
 
     def col(attr: int) -> U64 | None:
@@ -1257,6 +1319,7 @@ def write_docbin(
     if shard_tokens < 1:
         raise UsageError(f"shard_tokens must be at least 1, got {shard_tokens}")
     target = Path(path)
+    _check_replaceable(target)
     int_attrs = _intify_attrs(attrs)
     stem = target.name[: -len(".spacy")] if target.name.endswith(".spacy") else target.name
     stats = WriteStats()
@@ -1319,6 +1382,20 @@ def write_docbin(
     return stats
 
 
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace a directory that is not a shard directory written by :func:`write_docbin`."""
+    if not target.is_dir() or target.is_symlink():
+        return
+    stem = target.name[: -len(".spacy")] if target.name.endswith(".spacy") else target.name
+    shard = re.compile(rf"{re.escape(stem)}-\d{{4,}}\.spacy")
+    others = [p.name for p in target.iterdir() if not (p.is_file() and shard.fullmatch(p.name))]
+    if others:
+        raise UsageError(
+            f"{target}: is a directory holding other files ({', '.join(sorted(others)[:3])}...); "
+            f"only a shard directory ({stem}-0000.spacy, ...) is replaced; name an output file instead"
+        )
+
+
 def _temp_path(target: Path) -> Path:
     """A fresh hidden name beside ``target`` (created with the usual umask, unlike mkstemp)."""
     return target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
@@ -1326,6 +1403,7 @@ def _temp_path(target: Path) -> Path:
 
 def _write_file(target: Path, write: Callable[[Callable[[bytes], object]], None]) -> None:
     """Write a file atomically through ``write(out)``, replacing a file or a shard directory there."""
+    _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(target)
     try:
