@@ -3,6 +3,11 @@ validator (udtools `udvalidate --level 2`), with peak memory at 1x and 5x the co
 
     python bench/debug.py [--data /work/shared/data] [--runs 3] [--validator PATH]
 
+The UD validator is not a dependency: install it into a venv of its own, e.g.
+``python -m venv /tmp/udvenv && /tmp/udvenv/bin/pip install udtools==0.2.9`` (the default
+``--validator`` is ``udvalidate`` on PATH, else ``/tmp/udvenv/bin/udvalidate``; without it the
+validator comparison is skipped and BENCHMARKS.md's figure is printed as context).
+
 Correctness first: both tools must see the same corpus (doc counts, non-projective sentences,
 label counts) and the validator and `corpuskit check` must flag the same sentences of a broken
 file; then each command is timed as a whole process (wall and CPU seconds, peak RSS from

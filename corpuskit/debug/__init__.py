@@ -109,13 +109,15 @@ def _run(
                 files.append((split, file, conv))
         except FormatError as e:
             _reader_error(collector, e, str(path), split, ignore)
-    total = sum(_size(f) for _, f, _ in files)
-    done = [0]
+    progress: Callable[[int], None] | None = None
+    if on_progress is not None:
+        total = sum(_size(f) for _, f, _ in files)
+        done = [0]
+        report = on_progress
 
-    def progress(n: int) -> None:
-        done[0] += n
-        if on_progress is not None:
-            on_progress(done[0], total)
+        def progress(n: int) -> None:
+            done[0] += n
+            report(done[0], total)
 
     splits: dict[str, SplitStats] = {}
     for split, file, conv in files:
@@ -129,11 +131,11 @@ def _run(
             batch.append(item)
             n_tokens += len(item.doc.words) + 1
             if n_tokens >= opts.batch_tokens:
-                _process(Batch(batch, split), stats, batch_checks, collector, opts)
+                _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks)
                 batch = []
                 n_tokens = 0
         if batch:
-            _process(Batch(batch, split), stats, batch_checks, collector, opts)
+            _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks)
     findings: list[Finding] = []
     if corpus_checks:
         train = splits.get("train") or SplitStats("train")
@@ -150,7 +152,8 @@ def _run(
                     collector.add(check.id, got)
         stats_dict = corpus.to_dict()
     else:
-        stats_dict = {"files": {name: s.to_dict() for name, s in splits.items()}}
+        only = splits.get("")
+        stats_dict = {"files": (only or SplitStats("files")).to_dict()}
     if skipped:
         stats_dict["skipped_files"] = skipped
     for check in active:
@@ -182,13 +185,16 @@ def _size(path: Path) -> int:
 
 
 def _process(
-    batch: Batch, stats: SplitStats, checks: list[Check], collector: Collector, opts: Options
+    batch: Batch, stats: SplitStats, checks: list[Check], collector: Collector, opts: Options, full: bool
 ) -> None:
     for check in checks:
         assert check.func is not None
         for hit in check.func(batch, opts):
             collector.add(check.id, hit)
-    stats.add_batch(batch)
+    if full:
+        stats.add_batch(batch)
+    else:
+        stats.add_counts(batch)
 
 
 def _classify(e: Exception) -> str:
@@ -222,7 +228,7 @@ def _read_items(
     opts: Options,
     collector: Collector,
     ignore: set[str],
-    progress: Callable[[int], None],
+    progress: Callable[[int], None] | None,
 ) -> Iterator[Item]:
     """The docs of one file as Items; parse errors become findings and reading goes on after
     the bad block where the format allows it."""
@@ -238,7 +244,8 @@ def _read_items(
                 index += 1
         except (CorpusError, ValueError) as e:
             _reader_error(collector, e, name, split, ignore)
-        progress(_size(file))
+        if progress is not None:
+            progress(_size(file))
         return
     converter = get_converter(conv)
     mode = _RESYNC.get(conv)
@@ -253,17 +260,21 @@ def _read_items(
         if not blank:
             from ..corpus import LineSource
 
-            lines = LineSource(file, encoding=opts.encoding, on_progress=reader.seen)
+            lines = LineSource(
+                file, encoding=opts.encoding, on_progress=reader.seen if progress is not None else None
+            )
         try:
             for doc in converter.read(lines, source=name):
                 yield Item(doc, index, name, split)
                 index += 1
                 if doc.lines:
                     last_line = max(last_line, doc.lines[-1])
-            progress(max(0, reader.chars - counted))
+            if progress is not None:
+                progress(max(0, reader.chars - counted))
             return
         except (CorpusError, ValueError) as e:
-            progress(max(0, reader.chars - counted))
+            if progress is not None:
+                progress(max(0, reader.chars - counted))
             counted = max(counted, reader.chars)
             _reader_error(collector, e, name, split, ignore)
             line = getattr(e, "line", None)

@@ -182,20 +182,22 @@ def train_dev_overlap(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
     scope="corpus",
 )
 def sents_per_doc(stats: CorpusStats, opts: Options) -> Iterator[Finding]:
+    low = []
+    docs_total = 0
     for split in stats.splits():
         docs = split.n_docs - split.n_empty
-        if docs == 0:
-            continue
-        avg = split.n_sents / docs
-        if avg < opts.min_sents_per_doc:
-            yield Finding(
-                "sents-per-doc",
-                "warning",
-                f"{split.name} has {avg:.2f} sentences per doc on average (fewer than "
-                f"{opts.min_sents_per_doc:g}): group sentences into docs, e.g. `corpuskit convert -n 10`",
-                docs,
-                section="corpus",
-            )
+        if docs and split.n_sents / docs < opts.min_sents_per_doc:
+            low.append(f"{split.name} has {split.n_sents / docs:.2f}")
+            docs_total += docs
+    if low:
+        yield Finding(
+            "sents-per-doc",
+            "warning",
+            f"{' and '.join(low)} sentences per doc on average (fewer than {opts.min_sents_per_doc:g}): "
+            "group sentences into docs, e.g. `corpuskit convert -n 10`",
+            docs_total,
+            section="corpus",
+        )
 
 
 _KIND_NAMES = {
@@ -502,7 +504,7 @@ def _span_problems(doc: Doc) -> list[Any]:
     for key in _PROBLEMS_KEYS:
         value = ud.get(key)
         if isinstance(value, (list, tuple)):
-            return value
+            return list(value)
     return []
 
 
@@ -521,20 +523,57 @@ def _problem_field(problem: Any, name: str, default: Any = None) -> Any:
     return getattr(problem, name, default)
 
 
+def _problem_message(problem: Any) -> str | None:
+    """The alignment engine's one-line message for a SpanProblem stored as a dict."""
+    if not isinstance(problem, dict):
+        return None
+    from dataclasses import fields
+
+    from ..alignment import SpanProblem
+
+    names = {f.name for f in fields(SpanProblem)}
+    values = {k: v for k, v in problem.items() if k in names}
+    for key in ("reasons", "tokens", "token_texts", "fix"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
+    try:
+        return str(SpanProblem(**values).message)
+    except (TypeError, ValueError):
+        return None
+
+
 def _problem_hits(batch: Batch, reasons: set[str]) -> Iterator[Hit]:
     for item, _problems in batch.memo("span-problems", _batch_problems):
         yield from _problems_with(item, reasons)
 
 
+#: Each unplaced span counts once, under the first of these its reasons name.
+_REASON_ORDER = (
+    ("overlap",),
+    ("empty-label",),
+    ("start-inside-token", "end-inside-token", "out-of-range", "empty-span"),
+    ("whitespace-edge",),
+)
+
+
+def _primary(reasons: set[str]) -> set[str]:
+    for group in _REASON_ORDER:
+        if reasons.intersection(group):
+            return set(group)
+    return set()
+
+
 def _problems_with(item: Item, reasons: set[str]) -> Iterator[Hit]:
     for problem in _span_problems(item.doc):
         got = set(_problem_field(problem, "reasons", ()) or ())
-        if got & reasons:
+        if _primary(got) & reasons:
             tokens = _problem_field(problem, "tokens")
             start, end = (tokens[0], tokens[1]) if tokens else (None, None)
             message = _problem_field(problem, "message")
             if not isinstance(message, str):
-                message = f"span {_problem_field(problem, 'text')!r}: {', '.join(sorted(got))}"
+                message = _problem_message(
+                    problem
+                ) or f"span {_problem_field(problem, 'text')!r}: " + ", ".join(sorted(got))
             yield item.hit(start, end, message=message)
 
 
@@ -547,7 +586,7 @@ def _problems_with(item: Item, reasons: set[str]) -> Iterator[Hit]:
     what="whose start or end is not on a token boundary (cannot be trained on)",
 )
 def misaligned_entity(batch: Batch, opts: Options) -> Iterator[Hit]:
-    yield from _problem_hits(batch, {"start-inside-token", "end-inside-token", "out-of-range"})
+    yield from _problem_hits(batch, {"start-inside-token", "end-inside-token", "out-of-range", "empty-span"})
 
 
 _UNITS_KEYS = ("corpuskit.offset_units", "offset_units")
@@ -566,13 +605,35 @@ def offset_units(batch: Batch, opts: Options) -> Iterator[Hit]:
         ud = item.doc.user_data
         if not ud:
             continue
+        unit = None
         for key in _UNITS_KEYS:
             guess = ud.get(key)
-            if guess is None:
-                continue
-            unit = _problem_field(guess, "unit", guess if isinstance(guess, str) else None)
-            if unit and unit != "codepoints":
-                yield item.hit(None, message=f"the offsets fit the text counted in {unit}, not code points")
+            if guess is not None:
+                unit = _problem_field(guess, "unit", guess if isinstance(guess, str) else None)
+                break
+        if unit is None:
+            unit = _unit_of_unplaced(item)  # the converter kept code points, but they do not fit
+        if unit and unit != "codepoints":
+            yield item.hit(None, message=f"the offsets fit the text counted in {unit}, not code points")
+
+
+def _unit_of_unplaced(item: Item) -> str | None:
+    """The unit in which every span of a record fits, when its unplaced spans kept their offsets
+    as given (``given``) and the record's text is known."""
+    problems = _span_problems(item.doc)
+    text = item.doc.user_data.get("text")
+    if not problems or not isinstance(text, str):
+        return None
+    given = [_problem_field(p, "given") for p in problems]
+    if any(not isinstance(g, (list, tuple)) or len(g) != 2 for g in given):
+        return None
+    from ..alignment import detect_offset_units, token_offsets
+
+    starts, ends = token_offsets(item.doc)
+    guess = detect_offset_units(
+        text, [(int(a), int(b), "") for a, b in given], list(zip(starts, ends, strict=True))
+    )
+    return guess.unit if guess.exact else None
 
 
 @register(

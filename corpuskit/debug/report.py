@@ -218,7 +218,7 @@ _LABEL_TABLES = {
 
 
 def render_text(
-    report: Report, *, verbose: bool = False, no_warnings: bool = False, max_examples: int = 10
+    report: Report, *, verbose: bool = False, no_warnings: bool = False, max_examples: int = 20
 ) -> str:
     """A readable report in sections, with stats tables and each finding's docs link."""
     from tabulate import tabulate
@@ -297,6 +297,8 @@ def render_check_lines(report: Report, *, no_warnings: bool = False, infos: bool
             line = ex.line or 1
             col = ex.column or 1
             msg = ex.message or f.message
+            if ex.line is None and ex.doc is not None:  # no source lines (a spaCy-written .spacy)
+                msg += f" (doc {ex.doc}" + (f", token {ex.token})" if ex.token is not None else ")")
             sev = "" if f.severity == "error" else f"({f.severity}) "
             rows.append((file, line, col, f"{file}:{line}:{col}: {f.id} {sev}{msg}"))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))

@@ -116,3 +116,31 @@ def test_lang_turns_on_misaligned_tokens():
     result = invoke(EWT, "-c", "conllu", "--lang", "en", "--format", "json")
     data = json.loads(result.stdout)
     assert data["summary"]["passed"] + len(data["findings"]) == len(CHECKS)  # every check ran
+
+
+def test_directory_with_other_files(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "a.conllu").write_bytes(EWT.read_bytes())
+    (corpus / "README.md").write_text("# About this corpus\n\nIt is a slice of UD.\n", encoding="utf-8")
+    result = invoke(corpus, "--format", "json", "--ignore", "few-docs")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["stats"]["train"]["docs"] == 30
+    assert [s.split(":")[0] for s in data["stats"]["skipped_files"]] == [str(corpus / "README.md")]
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    from corpuskit.cli import debug_data
+
+    monkeypatch.setattr(debug_data, "_PROGRESS_MIN", 0)
+    bar = debug_data._Progress()
+    bar.tty = True
+    with bar:
+        bar(10, 100)
+        bar(100, 100)
+    assert bar._bar is not None
+    quiet = debug_data._Progress()
+    quiet.tty = False
+    quiet(10, 100)
+    assert quiet._bar is None

@@ -129,7 +129,7 @@ def test_truncated_spacy_file_is_unreadable(tmp_path):
     report = check(bad, good)
     assert count(report, "corpus-unreadable") == 1
     assert places(report, "corpus-unreadable")[0][0] == "broken_truncated.spacy"
-    assert report.stats["files"][""]["docs"] == 5
+    assert report.stats["files"]["docs"] == 5
 
 
 # ------------------------------------------------------------------ parse (injected in real docs)
@@ -466,14 +466,18 @@ def test_span_problems_become_findings(tmp_path):
     docs = ewt_docs()[:3]
     # doc 0: "From the AP comes this story :"
     docs[0] = _offset_doc(docs[0], [(1, 8, "X"), (9, 11, "ORG")])  # 'rom the' starts inside 'From'
-    docs[1] = _offset_doc(docs[1], [(0, 15, "PER"), (10, 20, "PER"), (16, 24, "")])  # overlap, empty label
-    docs[2] = _offset_doc(docs[2], [(3, 15, "PER")], unit="utf-16")  # ' nominated J' whitespace edge
+    # doc 1: "President Bush on Tuesday nominated ...": a fit, an overlap, an empty label
+    docs[1] = _offset_doc(docs[1], [(0, 14, "PER"), (10, 25, "X"), (26, 35, "")])
+    docs[2] = _offset_doc(docs[2], [(5, 15, "PER")], unit="utf-16")  # 'nominated ' ends on a space
     path = write_spacy(tmp_path / "broken_offsets.spacy", docs)
     report = check(path)
     assert places(report, "misaligned-entity") == [(EWT.name, 5)]
     assert "nearest fit [0:8] 'From the'" in report.get("misaligned-entity").examples[0].message
     assert places(report, "overlapping-entities") == [(EWT.name, docs[1].lines[1])]
-    assert places(report, "empty-label") == [(EWT.name, docs[1].lines[3])]
-    assert count(report, "whitespace-entity") == 1
+    assert places(report, "empty-label") == [(EWT.name, docs[1].lines[4])]
+    assert places(report, "whitespace-entity") == [(EWT.name, docs[2].lines[1])]
     assert count(report, "offset-units") == 1
-    assert report.get("offset-units").examples[0].message == "the offsets fit the text counted in utf-16, not code points"
+    assert (
+        report.get("offset-units").examples[0].message
+        == "the offsets fit the text counted in utf-16, not code points"
+    )

@@ -114,3 +114,30 @@ def test_offset_spans_from_jsonl(tmp_path):
     assert lines["misaligned-entity"] == [1, 2]
     assert lines["overlapping-entities"] == [2]
     assert lines["whitespace-entity"] == [3]
+
+
+def test_utf16_offsets(tmp_path):
+    """Offsets counted in UTF-16 units (an emoji before the entity) are an offset-units error."""
+    pytest.importorskip("converters.jsonl_spans")
+    mixed = [
+        {"text": "😀 Paris is big and Rome is old.", "spans": [{"start": 2, "end": 7, "label": "LOC"}]},
+        {"text": "😀 Rome is old and Paris is big.", "spans": [{"start": 3, "end": 7, "label": "LOC"}]},
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in mixed), encoding="utf-8")
+    code, report = _report(str(path), "--ignore", "few-docs")
+    counts = _counts(report)
+    assert code == 1
+    # The file's unit is code points (a tie); record 2 fits only in UTF-16: one span cut, one record.
+    assert (counts.get("misaligned-entity"), counts.get("offset-units")) == (1, 1)
+    assert "whitespace-entity" not in counts  # one span counts once
+    units = next(f for f in report["findings"] if f["id"] == "offset-units")
+    assert [(e["line"], e["message"]) for e in units["examples"]] == [
+        (2, "the offsets fit the text counted in utf-16, not code points")
+    ]
+    utf16 = tmp_path / "utf16.jsonl"
+    record = {"text": "I ❤ 😀 Paris and Rome", "spans": [{"start": 7, "end": 12, "label": "LOC"}]}
+    utf16.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, report = _report(str(utf16), "--ignore", "few-docs")
+    assert _counts(report).get("offset-units") == 1
+    assert "misaligned-entity" not in _counts(report)  # converted: the span is placed

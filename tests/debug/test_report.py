@@ -120,3 +120,11 @@ def test_collector_keeps_a_bounded_number_of_examples():
     assert c.count("x") == 11
     assert c.by_split("x") == {"train": 10, "dev": 1}
     assert [e.line for e in c.examples("x")] == [1, 2]
+
+
+def test_check_lines_without_source_lines_name_the_doc():
+    finding = Finding(
+        "no-root", "error", "1 sentence", 1, [Example("x.spacy", None, 3, 0, "", "no root")], "parse"
+    )
+    lines = render_check_lines(Report([finding], {}, ["no-root"]))
+    assert lines == ["x.spacy:1:1: no-root no root (doc 3, token 0)"]
