@@ -85,10 +85,10 @@ def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iter
         raise FormatError(
             f"byte {bad!r} is not valid {encoding}{hint}", path=str(path), line=line, column=col
         ) from None
-    lines = text.split("\n")
-    lines.pop()  # the block ends with "\n"
-    for line in lines:
-        yield line[:-1] if line.endswith("\r") else line
+    rows = text.split("\n")
+    rows.pop()  # the block ends with "\n"
+    for row in rows:
+        yield row[:-1] if row.endswith("\r") else row
 
 
 def sniff_lines(path: str | Path, n: int = 50, *, encoding: str = "utf-8") -> list[str]:
