@@ -11,8 +11,9 @@ Tasks:
 For each task the corpora are converted once to ``.spacy`` (``corpuskit convert -n 10``); spaCy
 reads the very same files. Correctness first: both libraries must read the same number of docs and
 words from them. Then each tool trains for ``--epochs`` epochs (``max_steps = 0``, evaluation every
-200 steps, patience off) as a subprocess, and its ``model-best`` is scored on dev by its own
-``evaluate`` command (same gold_preproc=false: each tool tokenizes the raw text with its own
+200 steps, patience off) as a subprocess, and its ``model-last`` (the model after the last epoch;
+spaCy evaluates only every 200 steps, so its ``model-best`` can be an early one) is scored on dev
+by its own ``evaluate`` command (same gold_preproc=false: each tool tokenizes the raw text with its own
 tokenizer). Printed per task and tool: dev scores, training wall time, training words/s (train words
 x epochs / wall time of the train command) and inference words/s (``evaluate``'s speed), and the
 corpuskit/spaCy ratios. Both run with the same thread limits (``--threads``).
@@ -242,7 +243,7 @@ def run_task(
         _run(
             [
                 *eval_cmds[tool],
-                str(work / f"{tool}-out" / "model-best"),
+                str(work / f"{tool}-out" / "model-last"),
                 str(corpora["dev"]),
                 "--output",
                 str(scores_path),
