@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..alignment import spans_from_offsets
 from ..doc import Doc, Span
 from ..errors import UsageError
-from .biluo import MISSING, biluo_to_spans, doc_to_biluo, offsets_to_spans, spans_to_biluo
+from .biluo import MISSING, biluo_to_spans, doc_to_biluo, spans_to_biluo
 
 __all__ = ["Alignment", "Example", "align_words"]
 
@@ -133,11 +134,11 @@ class Example:
                     spans, missing = biluo_to_spans(entities)
                 except ValueError as e:
                     raise UsageError(f"Example.from_dict: {e}") from None
+                ref.ents = spans
+                ref.ents_missing = missing if any(missing) else None
             else:
-                offsets = [_offset(e) for e in entities]
-                spans, missing, _ = offsets_to_spans(ref, offsets)
-            ref.ents = spans
-            ref.ents_missing = missing if any(missing) else None
+                # Character offsets: spans off the token boundaries leave their tokens missing.
+                spans_from_offsets(ref, [_offset(e) for e in entities])
         return cls(predicted, ref)
 
     # -- gold annotation projected onto the predicted tokens ----------------------------------
