@@ -58,10 +58,8 @@ def read_lines(path: str | Path, *, encoding: str = "utf-8") -> Iterator[str]:
 
 
 def _strip_bom(block: bytes, encoding: str) -> bytes:
-    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
-        if block.startswith(b"\xef\xbb\xbf"):
-            return block[3:]
-    return block
+    utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    return block[3:] if utf8 and block.startswith(b"\xef\xbb\xbf") else block
 
 
 def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iterator[str]:
@@ -81,7 +79,8 @@ def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iter
         start = block.rfind(b"\n", 0, e.start) + 1
         col = len(block[start : e.start].decode(encoding, errors="replace")) + 1
         bad = block[e.start : e.end]
-        hint = " (the file may be Latin-1: try --encoding latin-1)" if encoding.lower().startswith("utf") else ""
+        utf = encoding.lower().startswith("utf")
+        hint = " (the file may be Latin-1: try --encoding latin-1)" if utf else ""
         raise FormatError(
             f"byte {bad!r} is not valid {encoding}{hint}", path=str(path), line=line, column=col
         ) from None

@@ -34,7 +34,9 @@ class Converter:
     write_options: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
 
-    def read(self, lines: Iterable[str], *, source: str | None = None, **options: Any) -> Iterator[Doc]:
+    def read(
+        self, lines: Iterable[str], *, source: str | None = None, **options: Any
+    ) -> Iterator[Doc]:
         """Parse lines with only the options this converter knows (others are ignored)."""
         known = {k: v for k, v in options.items() if k in self.options}
         return self.parse(lines, source=source, **known)
@@ -47,7 +49,7 @@ class Converter:
         self.write(docs, out, **known)
 
 
-class registry:  # noqa: N801 - named like thinc's and spaCy's registries
+class registry:
     """corpuskit's registries. The trainer's registry (``corpuskit.train``) extends thinc's."""
 
     converters = catalogue.create("corpuskit", "converters", entry_points=True)
