@@ -19,7 +19,8 @@ class Converter:
     """One file format: how to recognise it, read it and (where it can hold it) write it.
 
     - ``parse(lines, *, source, **options) -> Iterator[Doc]`` reads physical lines (without their
-      line ends, as ``corpuskit.io.read_lines`` gives them) and yields Docs whose provenance points at ``source`` and the lines.
+      line ends, as ``corpuskit.io.read_lines`` gives them) and yields Docs whose provenance
+      points at ``source`` and the lines.
     - ``write(docs, out, **options)`` writes Docs as text to an open text stream.
     - ``detect(head) -> float`` scores (0-1) how well the first lines of a file fit the format.
     - ``options``: the keyword options ``parse`` accepts, so a CLI passes only those.
