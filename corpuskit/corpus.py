@@ -230,10 +230,13 @@ def iter_corpus_files(
         try:
             name, reason = detect_format(file, encoding=encoding)
         except FormatError as e:
-            if named is not None and file.suffix.lower().lstrip(".") in _exts(named):
+            suffix = file.suffix.lower().lstrip(".")
+            if named is not None and suffix in _exts(named):
                 # The extension says it is ours: let the converter report what is wrong.
                 yield file, named.name, f"{named.name}: named with --converter"
                 continue
+            if suffix == SPACY_FORMAT or any(suffix in _exts(c) for c in _installed().values()):
+                raise  # a corpus file by its name (bad bytes, another encoding): not to be skipped
             if on_skip is not None:
                 on_skip(file, e.reason)
             continue
@@ -422,7 +425,10 @@ def convert_corpus(
     concatenate: bool = False,
     encoding: str = "utf-8",
     shard_size: int | None = None,
+    offset_units: str = "auto",
+    lang: str | None = None,
     stdout: IO[str] | None = None,
+    on_report: Callable[[Any], None] | None = None,
     on_file: Callable[[Path, str, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> ConvertResult:
@@ -432,7 +438,9 @@ def convert_corpus(
     with the suffix of ``file_type`` (``"spacy"`` for DocBin, or a converter with a writer:
     ``conllu``, ``conll``, ``iob``, ``json``, ``jsonl``...); with ``concatenate`` it gets one
     output named after the input. ``output="-"`` writes a text format to ``stdout``.
-    ``shard_size`` (tokens) splits large DocBin outputs into shards.
+    ``shard_size`` (tokens) splits large DocBin outputs into shards. ``offset_units`` and
+    ``lang`` go to the converters that take them (the offset JSONL formats); such converters
+    pass a per-file report (e.g. the offset units they detected) to ``on_report``.
 
     All outputs are written into a hidden staging folder inside ``output`` and moved into
     place only when every input converted: on any error nothing this run wrote is left behind,
@@ -464,6 +472,12 @@ def convert_corpus(
         options["merge_subtokens"] = True
     if morphology:
         options["morphology"] = True
+    if offset_units != "auto":
+        options["offset_units"] = offset_units
+    if lang is not None:
+        options["lang"] = lang
+    if on_report is not None:
+        options["on_report"] = on_report
     done = 0
 
     def progress(n: int) -> None:

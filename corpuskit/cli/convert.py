@@ -9,14 +9,9 @@ from typing import Any
 import click
 
 from ..corpus import SPACY_FORMAT, convert_corpus
-from ..registry import list_converters
 from ..transforms import load_ner_map
 
 __all__ = ["convert_cli"]
-
-
-def _names() -> list[str]:
-    return sorted(list_converters())
 
 
 class _Progress:
@@ -50,7 +45,7 @@ def _input_size(path: Path) -> int:
 
 @click.command("convert")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.argument("output", metavar="OUTPUT", type=click.Path(path_type=Path), default=Path("-"))
+@click.argument("output", metavar="[OUTPUT]", type=click.Path(path_type=Path), default=Path("-"))
 @click.option(
     "--converter",
     "-c",
@@ -85,6 +80,15 @@ def _input_size(path: Path) -> int:
 @click.option("--concatenate", "-C", is_flag=True, help="Write one output for all input files.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the text input files.")
 @click.option(
+    "--offset-units",
+    default="auto",
+    show_default=True,
+    help="Offset JSONL: what span offsets count (auto, chars, utf16, utf8, crlf).",
+)
+@click.option(
+    "--lang", "-l", default=None, help="Offset JSONL: tokenizer language for records without tokens."
+)
+@click.option(
     "--shard-size",
     type=click.IntRange(min=1),
     default=None,
@@ -102,6 +106,8 @@ def convert_cli(
     ner_map: Path | None,
     concatenate: bool,
     encoding: str,
+    offset_units: str,
+    lang: str | None,
     shard_size: int | None,
 ) -> None:
     """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -)."""
@@ -110,6 +116,11 @@ def convert_cli(
     def on_file(path: Path, name: str, reason: str) -> None:
         if converter == "auto":
             click.echo(f"{path}: {reason}", err=True)
+
+    def on_report(report: Any) -> None:
+        message = getattr(report, "message", None)
+        if message:
+            click.echo(f"{getattr(report, 'source', None) or input_path}: {message}", err=True)
 
     try:
         result = convert_corpus(
@@ -125,6 +136,9 @@ def convert_cli(
             concatenate=concatenate,
             encoding=encoding,
             shard_size=shard_size,
+            offset_units=offset_units,
+            lang=lang,
+            on_report=on_report,
             stdout=sys.stdout,
             on_file=on_file,
             on_progress=progress.update if progress.bar is not None else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import zlib
@@ -344,3 +345,54 @@ def test_bad_ner_map(tmp_path: Path) -> None:
     ner_map = write(tmp_path / "map.json", '{"PER": 1}')
     out = tmp_path / "out"
     assert_clean_error(invoke(EWT, out, "--ner-map", ner_map), out, "map.json", "'PER'")
+
+
+def test_bad_corpus_file_in_a_directory_is_an_error_not_skipped(tmp_path: Path) -> None:
+    src = tmp_path / "corpus"
+    src.mkdir()
+    shutil.copy(EWT, src / "a.conllu")
+    write(src / "b.conll", b"Hola\tO\n" + "Espa\xf1a\tB-LOC\n".encode("latin-1"))
+    write(src / "notes.bin", b"\x00\x01 not a corpus")
+    out = tmp_path / "out"
+    assert_clean_error(invoke(src, out), out, "b.conll:2:", "--encoding latin-1")
+
+
+def test_mangled_mirror_bytes_name_the_line(tmp_path: Path) -> None:
+    """A bad public mirror of CoNLL-2002 has byte 0x81 where accents were."""
+    f = write(tmp_path / "deu.testa", b"-DOCSTART- -X- O\n\nDie ART O\nGr\x81nen NN B-ORG\n")
+    out = tmp_path / "out"
+    assert_clean_error(invoke(f, out), out, "deu.testa:4:3:", "b'\\x81'", "--encoding")
+
+
+def test_offset_units_reach_the_jsonl_converters(tmp_path: Path) -> None:
+    src = FIX.parent / "jsonl" / "emoji_utf16.jsonl"
+    if not src.exists():
+        pytest.skip("the JSONL fixtures are not there")
+    result = invoke(src, tmp_path / "auto", "-c", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert "UTF-16" in result.stderr  # the converter's report, printed by the CLI
+    assert invoke(src, tmp_path / "set", "-c", "jsonl", "--offset-units", "utf16").exit_code == 0
+    assert_clean_error(invoke(src, tmp_path / "no", "--offset-units", "nope"), tmp_path / "no", "'nope'")
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from corpuskit.cli import convert as convert_cli_module
+
+    quiet = convert_cli_module._Progress(1 << 30)
+    assert quiet.bar is None  # CliRunner's stderr (and a pipe) is not a terminal
+    tty = _Tty()
+    monkeypatch.setattr(convert_cli_module.sys, "stderr", tty)
+    small = convert_cli_module._Progress(1000)
+    assert small.bar is None  # short inputs get no bar
+    bar = convert_cli_module._Progress(1 << 23)
+    assert bar.bar is not None
+    bar.update(1 << 22)
+    bar.update(1 << 24)  # a second pass over a file (a pre-scan) never overflows the bar
+    bar.close()
+    assert bar.shown == 1 << 23
+    assert "converting" in tty.getvalue()
