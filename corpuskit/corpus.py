@@ -102,23 +102,6 @@ def _read_head(path: Path) -> bytes:
         raise UsageError(f"{path}: cannot open: {e.strerror}") from None
 
 
-def _installed() -> dict[str, Converter]:
-    """Every converter that loads; one broken plugin does not hide the others."""
-    try:
-        return list_converters()
-    except ImportError:
-        pass
-    from importlib.metadata import entry_points
-
-    out: dict[str, Converter] = {}
-    for ep in entry_points(group="corpuskit_converters"):
-        try:
-            out[ep.name] = get_converter(ep.name)
-        except (ImportError, UsageError):
-            continue
-    return out
-
-
 def _describe(conv: Converter) -> str:
     return conv.description or f"{conv.name} format"
 
@@ -141,7 +124,7 @@ def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, st
         for _ in read_lines(path, encoding=encoding):
             pass
     lines = _sniff(path, encoding)
-    converters = _installed()
+    converters = list_converters()
     by_ext = [c for c in converters.values() if suffix and suffix in _exts(c)]
     if not any(line.strip() for line in lines):
         if by_ext:
@@ -235,7 +218,7 @@ def iter_corpus_files(
                 # The extension says it is ours: let the converter report what is wrong.
                 yield file, named.name, f"{named.name}: named with --converter"
                 continue
-            if suffix == SPACY_FORMAT or any(suffix in _exts(c) for c in _installed().values()):
+            if suffix == SPACY_FORMAT or any(suffix in _exts(c) for c in list_converters().values()):
                 raise  # a corpus file by its name (bad bytes, another encoding): not to be skipped
             if on_skip is not None:
                 on_skip(file, e.reason)
@@ -251,7 +234,7 @@ def iter_corpus_files(
 def _get(name: str) -> Converter:
     if name == SPACY_FORMAT:
         raise UsageError(f"{name!r} is not a text converter: .spacy files are detected by their content")
-    installed = _installed()
+    installed = list_converters()
     if name not in installed:
         known = ", ".join(sorted(installed)) or "none installed"
         raise UsageError(f"unknown converter {name!r}; expected auto or one of: {known}")
@@ -270,7 +253,7 @@ def _check_options(options: dict[str, Any]) -> None:
     if not options:
         return
     known: set[str] = set()
-    for conv in _installed().values():
+    for conv in list_converters().values():
         known |= conv.options
     unknown = sorted(set(options) - known)
     if unknown:
@@ -360,7 +343,7 @@ class ConvertResult:
 def _output_suffix(file_type: str) -> str:
     if file_type == SPACY_FORMAT:
         return ".spacy"
-    installed = _installed()
+    installed = list_converters()
     writers = sorted(name for name, c in installed.items() if c.write is not None)
     if file_type not in installed:
         raise UsageError(f"unknown file type {file_type!r}; expected spacy or one of: {', '.join(writers)}")

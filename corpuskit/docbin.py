@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import struct
 import tempfile
@@ -29,6 +28,7 @@ import numpy.typing as npt
 
 from .doc import PROVENANCE_KEY, Doc, Span
 from .errors import DocBinError, UsageError
+from .io import temp_beside
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
 
 __all__ = [
@@ -1332,11 +1332,11 @@ def write_docbin(
         nonlocal first, tmp_dir
         target.parent.mkdir(parents=True, exist_ok=True)
         if first is None and tmp_dir is None:
-            first = dest = _temp_path(target)
+            first = dest = temp_beside(target)
             dest.touch(exist_ok=False)
         else:
             if tmp_dir is None:
-                tmp_dir = _temp_path(target)
+                tmp_dir = temp_beside(target)
                 tmp_dir.mkdir()
                 assert first is not None
                 os.replace(first, tmp_dir / f"{stem}-0000.spacy")
@@ -1396,16 +1396,11 @@ def _check_replaceable(target: Path) -> None:
         )
 
 
-def _temp_path(target: Path) -> Path:
-    """A fresh hidden name beside ``target`` (created with the usual umask, unlike mkstemp)."""
-    return target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
-
-
 def _write_file(target: Path, write: Callable[[Callable[[bytes], object]], None]) -> None:
     """Write a file atomically through ``write(out)``, replacing a file or a shard directory there."""
     _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(target)
+    tmp = temp_beside(target)
     try:
         with open(tmp, "xb") as fh:
             write(fh.write)

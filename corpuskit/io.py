@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import FormatError, UsageError
 
-__all__ = ["atomic_open", "iter_files", "read_lines", "sniff_lines"]
+__all__ = ["atomic_open", "iter_files", "read_lines", "sniff_lines", "temp_beside"]
 
 _CHUNK = 1 << 20
 
@@ -86,6 +86,9 @@ def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iter
         ) from None
     rows = text.split("\n")
     rows.pop()  # the block ends with "\n"
+    if "\r" not in text:
+        yield from rows
+        return
     for row in rows:
         yield row[:-1] if row.endswith("\r") else row
 
@@ -118,17 +121,24 @@ def iter_files(path: str | Path, *, suffixes: tuple[str, ...] = ()) -> Iterator[
             yield Path(root) / name
 
 
+def temp_beside(target: str | Path) -> Path:
+    """A fresh hidden name beside ``target`` for a temporary file or folder to rename onto it."""
+    target = Path(target)
+    return target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds.
 
     An interrupted or failed write never leaves a half-written file and never replaces a good one.
+    The file gets the modes of an ordinary new file (the umask applies, unlike ``mkstemp``).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = temp_beside(path)
     try:
-        with os.fdopen(fd, mode, **kwargs) as fh:
+        with open(tmp, "x" + mode.replace("w", ""), **kwargs) as fh:
             yield fh
         os.replace(tmp, path)
     except BaseException:

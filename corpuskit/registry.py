@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import IO, Any
 
 import catalogue
@@ -69,5 +70,18 @@ def get_converter(name: str) -> Converter:
 
 
 def list_converters() -> dict[str, Converter]:
-    """Every converter known, by name (entry points included)."""
-    return {k: v for k, v in registry.converters.get_all().items() if isinstance(v, Converter)}
+    """Every converter that loads, by name (entry points included).
+
+    A plugin whose module fails to import is left out, so one broken plugin does not hide the
+    others; naming it with :func:`get_converter` still shows its error.
+    """
+    try:
+        found = registry.converters.get_all()
+    except ImportError:
+        found = {}
+        for ep in entry_points(group="corpuskit_converters"):
+            try:
+                found[ep.name] = registry.converters.get(ep.name)
+            except (ImportError, catalogue.RegistryError):
+                continue
+    return {k: v for k, v in found.items() if isinstance(v, Converter)}

@@ -20,8 +20,7 @@ from spacy.tokens import Doc as SDoc
 from spacy.vocab import Vocab
 
 from corpuskit.corpus import convert_corpus
-from corpuskit.errors import CorpusError, UsageError
-from corpuskit.registry import get_converter
+from corpuskit.errors import CorpusError
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "convert"
 
@@ -35,18 +34,6 @@ OPTIONS: dict[str, dict[str, Any]] = {
 # the quick set; the others run with the slow tests (pytest -m slow)
 _QUICK = {"-n 1", "-n 3 -T -m"}
 _OPTION_PARAMS = [pytest.param(o, marks=() if o in _QUICK else pytest.mark.slow) for o in OPTIONS]
-
-
-def _have(name: str) -> bool:
-    try:
-        get_converter(name)
-    except (UsageError, ImportError):
-        return False
-    return True
-
-
-def needs(name: str) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(not _have(name), reason=f"the {name} converter is not installed yet")
 
 
 def spacy_convert(path: Path, out: Path, converter: str, **opts: Any) -> list[SDoc]:
@@ -68,7 +55,6 @@ CONLLU = ["en_ewt-ud-dev.slice.conllu", "fr_gsd-ud-dev.slice.conllu", "de_gsd-ud
           "cs_cltt-ud-dev.slice.conllu", "ner-misc.conllu"]  # fmt: skip
 
 
-@needs("conllu")
 @pytest.mark.parametrize("opts", _OPTION_PARAMS, ids=list(OPTIONS))
 @pytest.mark.parametrize("name", CONLLU)
 def test_conllu_same_as_spacy(tmp_path: Path, name: str, opts: str) -> None:
@@ -77,7 +63,6 @@ def test_conllu_same_as_spacy(tmp_path: Path, name: str, opts: str) -> None:
     assert_same_annotations(expected, got)
 
 
-@needs("conllu")
 def test_conllu_ner_map_same_as_spacy(tmp_path: Path) -> None:
     ner_map = {"PER": "PERSON", "LOC": ""}
     from spacy.training.converters import conllu_to_docs
@@ -89,7 +74,6 @@ def test_conllu_ner_map_same_as_spacy(tmp_path: Path) -> None:
     assert [e.label_ for d in got for e in d.ents] == ["PERSON", "ORG"]
 
 
-@needs("conllu")
 def test_conllu_spacy_crashes_on_extra_blank_lines_and_comment_blocks(tmp_path: Path) -> None:
     src = (FIX / "ner-misc.conllu").read_text(encoding="utf-8")
     messy = src.replace("\n\n# sent_id = 2", "\n\n\n\n# just a comment\n\n# sent_id = 2")
@@ -104,7 +88,6 @@ def test_conllu_spacy_crashes_on_extra_blank_lines_and_comment_blocks(tmp_path: 
 CONLL = ["spacy-ner-token-per-line-with-pos.iob", "spacy-ner-token-per-line-conll2003.iob"]
 
 
-@needs("conll")
 @pytest.mark.parametrize("n", [1, 10, 3])
 @pytest.mark.parametrize("seg", [False, True], ids=["", "-s"])
 @pytest.mark.parametrize("name", CONLL)
@@ -114,7 +97,6 @@ def test_conll_ner_same_as_spacy(tmp_path: Path, name: str, n: int, seg: bool) -
     assert_same_annotations(expected, got)
 
 
-@needs("conll")
 def test_conll_real_docstart_is_a_delimiter_not_a_token(tmp_path: Path) -> None:
     """spaCy #10058: only `-DOCSTART- -X- O O` is a delimiter; `-DOCSTART- -X- -X- O` becomes a token."""
     f = FIX / "conll2003-style.conll"
@@ -129,7 +111,6 @@ def test_conll_real_docstart_is_a_delimiter_not_a_token(tmp_path: Path) -> None:
     assert_same_annotations(expected, got)
 
 
-@needs("conll")
 def test_conll_two_columns_leave_the_tag_missing(tmp_path: Path) -> None:
     """spaCy writes the literal tag "-" for two-column files; corpuskit leaves it missing."""
     f = FIX / "spacy-ner-token-per-line.iob"
@@ -140,7 +121,6 @@ def test_conll_two_columns_leave_the_tag_missing(tmp_path: Path) -> None:
     assert_same_annotations(theirs, got, annotations=["text", "ent_iob", "ent_type", "sent_start"])
 
 
-@needs("conll")
 def test_conll_whitespace_only_lines_separate_sentences(tmp_path: Path) -> None:
     """WNUT-17's blank lines are a lone tab: spaCy sees one sentence, corpuskit sees 9."""
     f = FIX / "wnut17-train.slice.conll"
@@ -155,7 +135,6 @@ def test_conll_whitespace_only_lines_separate_sentences(tmp_path: Path) -> None:
 IOB = ["spacy-ner-sent-per-line.iob", "wikiner-en-wp2.slice.iob"]
 
 
-@needs("iob")
 @pytest.mark.parametrize("n", [1, 10, 4])
 @pytest.mark.parametrize("name", IOB)
 def test_iob_same_as_spacy(tmp_path: Path, name: str, n: int) -> None:
@@ -165,7 +144,6 @@ def test_iob_same_as_spacy(tmp_path: Path, name: str, n: int) -> None:
     assert_same_annotations([d for d in expected if len(d)], got)
 
 
-@needs("iob")
 def test_iob_blank_lines_and_n0(tmp_path: Path) -> None:
     """spaCy counts blank lines toward -n (and emits an empty doc) and emits nothing at -n 0."""
     lines = (FIX / "spacy-ner-sent-per-line.iob").read_text(encoding="utf-8").splitlines()
@@ -179,7 +157,6 @@ def test_iob_blank_lines_and_n0(tmp_path: Path) -> None:
     assert len(ours(f, tmp_path / "ck0", "iob", n_sents=0)) == 2
 
 
-@needs("json")
 def test_json_same_as_spacy(tmp_path: Path) -> None:
     f = FIX / "spacy-training-data.json"
     expected = spacy_convert(f, tmp_path / "spacy", "json")
@@ -187,7 +164,6 @@ def test_json_same_as_spacy(tmp_path: Path) -> None:
     assert_same_annotations(expected, got)
 
 
-@needs("json")
 def test_json_of_another_shape_is_an_error(tmp_path: Path) -> None:
     """spaCy #6342: JSON of another shape gives "0 documents"; corpuskit says what it found."""
     f = tmp_path / "other.json"
@@ -198,7 +174,6 @@ def test_json_of_another_shape_is_an_error(tmp_path: Path) -> None:
     assert not (tmp_path / "ck").exists()
 
 
-@needs("conllu")
 def test_spacy_reads_our_files_with_its_own_vocab(tmp_path: Path) -> None:
     got = ours(FIX / "en_ewt-ud-dev.slice.conllu", tmp_path / "ck", n_sents=10)
     assert sum(len(d) for d in got) > 500

@@ -154,14 +154,6 @@ def test_read_corpus_passes_known_options(tmp_path: Path) -> None:
         list(read_corpus(f, shout=True))
 
 
-def _has_real_converters() -> bool:
-    return {"conllu", "conll", "iob", "json"} <= set(corpus._installed())
-
-
-real = pytest.mark.skipif(not _has_real_converters(), reason="the converters are not installed yet")
-
-
-@real
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -182,7 +174,6 @@ def test_detect_real_fixtures(fixtures: Path, name: str, expected: str) -> None:
     assert detect_format(fixtures / "convert" / name)[0] == expected
 
 
-@real
 def test_read_corpus_real(fixtures: Path, tmp_path: Path) -> None:
     docs = list(read_corpus(fixtures / "convert" / "en_ewt-ud-dev.slice.conllu"))
     assert len(docs) == 26

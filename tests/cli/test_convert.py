@@ -366,8 +366,6 @@ def test_mangled_mirror_bytes_name_the_line(tmp_path: Path) -> None:
 
 def test_offset_units_reach_the_jsonl_converters(tmp_path: Path) -> None:
     src = FIX.parent / "jsonl" / "emoji_utf16.jsonl"
-    if not src.exists():
-        pytest.skip("the JSONL fixtures are not there")
     result = invoke(src, tmp_path / "auto", "-c", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert "UTF-16" in result.stderr  # the converter's report, printed by the CLI

@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from debug_helpers import DEBUG, edit, ewt_docs, wnut_docs, write_spacy
 
@@ -88,7 +87,6 @@ def test_every_injected_fault_is_counted(tmp_path):
 
 def test_offset_spans_from_jsonl(tmp_path):
     """Misaligned, overlapping and whitespace-edged character spans of an annotation tool's JSONL."""
-    pytest.importorskip("converters.jsonl_spans")
     text = "Nervous people make mistakes, so I suppose there will be a wave of attacks."
     records = [
         {"text": text, "spans": [{"start": 1, "end": 14, "label": "GROUP"}]},  # starts inside 'Nervous'
@@ -118,7 +116,6 @@ def test_offset_spans_from_jsonl(tmp_path):
 
 def test_utf16_offsets(tmp_path):
     """Offsets counted in UTF-16 units (an emoji before the entity) are an offset-units error."""
-    pytest.importorskip("converters.jsonl_spans")
     mixed = [
         {"text": "😀 Paris is big and Rome is old.", "spans": [{"start": 2, "end": 7, "label": "LOC"}]},
         {"text": "😀 Rome is old and Paris is big.", "spans": [{"start": 3, "end": 7, "label": "LOC"}]},
