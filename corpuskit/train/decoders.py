@@ -381,13 +381,11 @@ def _forward_backward(
         beta[:, t] = np.where((lengths > t + 1)[:, None], step, end[None, :])
     valid = np.arange(width)[None, :] < lengths[:, None]
     marg = np.where(valid[:, :, None], np.exp(alpha + beta - log_z[:, None, None]), 0.0)
-    pairs = np.zeros((k, k))
-    for t in range(1, width):
-        active = lengths > t
-        if not active.any():
-            break
-        xi = alpha[active, t - 1, :, None] + trans[None] + (emit[active, t] + beta[active, t])[:, None, :]
-        pairs += np.exp(xi - log_z[active, None, None]).sum(axis=0)
+    # Pair marginals of every position at once: (n, T - 1, K, K).
+    xi = alpha[:, :-1, :, None] + trans[None, None] + (emit[:, 1:] + beta[:, 1:])[:, :, None, :]
+    xi -= log_z[:, None, None, None]
+    pair_valid = valid[:, 1:]
+    pairs = np.exp(xi[pair_valid]).sum(axis=0) if pair_valid.any() else np.zeros((k, k))
     return log_z, marg, pairs
 
 

@@ -1,13 +1,16 @@
-"""The entity recogniser: per-token BILUO scores over the token vectors, decoded into valid spans.
+"""The entity recogniser: BILUO tag scores over the token vectors, decoded into valid spans.
 
 Architecture (``corpuskit.BILUOTagger.v1``): a maxout hidden layer (``hidden_width``,
-``maxout_pieces``, layer-normalised, with the ``[training] dropout`` rate) and a linear output over the tags
-``O, B-X, I-X, L-X, U-X`` of every label ``X``. Training is softmax cross-entropy per token;
-tokens whose gold entity annotation is missing (``Doc.ent_iob() == ""``, or not alignable to the
-predicted tokens) are left out of the loss. Prediction is a constrained Viterbi search
-(:func:`~corpuskit.train.decoders.viterbi_biluo`) over the log-probabilities: a transition mask
-forbids every invalid move (``O -> I-X``, ``B-X -> I-Y``, ending inside an entity ...), so the
-output is always a valid BILUO sequence, converted to spans with :func:`corpuskit.tags.biluo_to_spans`.
+``maxout_pieces``, layer-normalised, with the ``[training] dropout`` rate), a linear output over
+the tags ``O, B-X, I-X, L-X, U-X`` of every label ``X`` and, with ``crf = true``, a learned
+transition matrix: a linear-chain CRF restricted to valid BILUO sequences. Training is the CRF's
+negative log-likelihood (:func:`~corpuskit.train.decoders.biluo_crf_loss`), in which tokens whose
+gold annotation is missing (``Doc.ent_iob() == ""``, not alignable, or of an unknown label) are
+marginalised out rather than taken as ``O``; with ``crf = false`` it is a per-token softmax
+cross-entropy with those tokens left out. Prediction is a constrained Viterbi search
+(:func:`~corpuskit.train.decoders.viterbi_biluo`): a transition mask forbids every invalid move
+(``O -> I-X``, ``B-X -> I-Y``, ending inside an entity ...), so the output is always a valid BILUO
+sequence, turned into spans by :func:`corpuskit.tags.biluo_to_spans`.
 """
 
 from __future__ import annotations

@@ -129,8 +129,8 @@ class ParserOutputs:
 
 @registry.architectures("corpuskit.BiaffineParser.v1")
 def build_biaffine_parser(
-    hidden_width: int = 128,
-    label_width: int = 64,
+    hidden_width: int = 384,
+    label_width: int = 384,
     nO: int | None = None,
 ) -> Model[Any, Any]:
     """The biaffine arc scorer and the labeller over token vectors (see the module docs).
@@ -179,15 +179,18 @@ def _parser_forward(
     xp = ops.xp
     arc = model.get_dim("arc_width")
     lab = model.get_dim("label_width")
-    U_arc = model.get_param("U_arc")
-    w_root = model.get_param("w_root")
-    D_arc = model.get_param("D_arc")
-    W_lab = model.get_param("W_label")
-    E_lab = model.get_param("E_label")
+    U_arc: Any = model.get_param("U_arc")
+    w_root: Any = model.get_param("w_root")
+    D_arc: Any = model.get_param("D_arc")
+    W_lab: Any = model.get_param("W_label")
+    E_lab: Any = model.get_param("E_label")
     P, bp_proj = model.layers[0](inputs.X, is_train)
     sent_scores, bp_sent = model.layers[1](inputs.X, is_train)
     n_tok = P.shape[0]
     dtype = P.dtype
+    # One product gives the bilinear term, the distance scores and the root score of each token.
+    W_dep = xp.concatenate([U_arc, D_arc, w_root[:, None]], axis=1)
+    n_cols = W_dep.shape[1]
     # -- arcs: one padded (n_sents, T, T) array per bucket ----------------------------------
     P_ext = xp.concatenate([P[:, : 2 * arc], xp.zeros((1, 2 * arc), dtype=dtype)], axis=0)
     saved = []
@@ -200,15 +203,15 @@ def _parser_forward(
             [padded[:, :, :arc].reshape(n_sents * width, arc), xp.ones((n_sents * width, 1), dtype=dtype)],
             axis=1,
         )
-        # (3-d @ 2-d products are slow in numpy: multiply the flattened 2-d arrays instead.)
-        A = (flat_dep1 @ U_arc).reshape(n_sents, width, arc)
+        # 2-d products through the model's ops (the pipeline's choice of BLAS, or cupy).
+        AQR = _gemm(ops, flat_dep1, W_dep).reshape(n_sents, width, n_cols)
+        A = AQR[:, :, :arc]
         scores = A @ head.transpose(0, 2, 1)
         # Distance features: [dep_i; 1] D[:, bucket(j - i)].
         ids, onehot = _bucket_matrix(width)
-        Q = (flat_dep1 @ D_arc).reshape(n_sents, width, _N_DIST)
-        scores += Q[:, xp.arange(width)[:, None], xp.asarray(ids)]
+        scores += AQR[:, :, arc : arc + _N_DIST][:, xp.arange(width)[:, None], xp.asarray(ids)]
         diag = xp.arange(width)
-        scores[:, diag, diag] = (flat_dep1 @ w_root).reshape(n_sents, width)
+        scores[:, diag, diag] = AQR[:, :, -1]
         col_mask = xp.asarray(np.arange(width)[None, :] >= b.lengths[:, None])
         scores += xp.where(col_mask, dtype.type(_MASK), dtype.type(0.0))[:, None, :]
         saved.append((flat_dep1, A, head, onehot))
@@ -228,17 +231,18 @@ def _parser_forward(
     hl = P[heads, 2 * arc + lab :]
     feats = xp.concatenate([dl, hl, dl * hl, xp.ones((n_tok, 1), dtype=dtype)], axis=1)
     dist = xp.asarray(_distance_buckets(_host(heads).astype(np.int64) - np.arange(n_tok)))
-    label_scores = feats @ W_lab + E_lab[dist]
+    label_scores = _gemm(ops, feats, W_lab) + E_lab[dist]
 
     def backprop(d_out: tuple[list[Any], Any, Any]) -> Any:
         d_arcs, d_labels, d_sent = d_out
         dP = xp.zeros_like(P)
         # labels
-        model.inc_grad("W_label", feats.T @ d_labels)
+        d_labels = xp.ascontiguousarray(d_labels, dtype=dtype)
+        model.inc_grad("W_label", _gemm(ops, feats, d_labels, trans1=True))
         d_E = xp.zeros((_N_DIST, d_labels.shape[1]), dtype=dtype)
         ops.scatter_add(d_E, dist, xp.ascontiguousarray(d_labels))
         model.inc_grad("E_label", d_E)
-        d_feats = d_labels @ W_lab.T
+        d_feats = _gemm(ops, d_labels, W_lab, trans2=True)
         d_prod = d_feats[:, 2 * lab : 3 * lab]
         dP[:, 2 * arc : 2 * arc + lab] = d_feats[:, :lab] + d_prod * hl
         d_lhead = xp.zeros((n_tok, lab), dtype=dtype)
@@ -254,15 +258,13 @@ def _parser_forward(
             d_A = d_off @ head
             d_head = d_off.transpose(0, 2, 1) @ A
             dQ = (d_off.transpose(1, 0, 2) @ xp.asarray(onehot)).transpose(1, 0, 2)
-            flat_dQ = dQ.reshape(n_sents * width, _N_DIST)
-            model.inc_grad("D_arc", flat_dep1.T @ flat_dQ)
-            model.inc_grad("U_arc", flat_dep1.T @ d_A.reshape(n_sents * width, arc))
-            model.inc_grad("w_root", flat_dep1.T @ d_root.reshape(n_sents * width))
+            d_AQR = xp.concatenate([d_A, dQ, d_root[:, :, None]], axis=2).reshape(n_sents * width, n_cols)
+            d_W = _gemm(ops, flat_dep1, d_AQR, trans1=True)
+            model.inc_grad("U_arc", xp.ascontiguousarray(d_W[:, :arc]))
+            model.inc_grad("D_arc", xp.ascontiguousarray(d_W[:, arc : arc + _N_DIST]))
+            model.inc_grad("w_root", xp.ascontiguousarray(d_W[:, -1]))
             pos = b.pos
-            d_dep = d_A.reshape(n_sents * width, arc)[pos] @ U_arc[:arc].T
-            d_dep += d_root.reshape(n_sents * width)[pos][:, None] * w_root[:arc]
-            d_dep += flat_dQ[pos] @ D_arc[:arc].T
-            dP[b.rows, :arc] = d_dep
+            dP[b.rows, :arc] = _gemm(ops, d_AQR[pos], xp.ascontiguousarray(W_dep[:arc]), trans2=True)
             dP[b.rows, arc : 2 * arc] = d_head.reshape(n_sents * width, arc)[pos]
         return bp_proj(dP) + bp_sent(d_sent)
 
@@ -362,8 +364,8 @@ class DependencyParser(Component):
         "factory": "parser",
         "model": {
             "@architectures": "corpuskit.BiaffineParser.v1",
-            "hidden_width": 128,
-            "label_width": 64,
+            "hidden_width": 384,
+            "label_width": 384,
             "nO": None,
         },
     }
@@ -564,6 +566,11 @@ Parser = DependencyParser
 def make_parser(name: str, model: Model[Any, Any]) -> DependencyParser:
     """Build a :class:`DependencyParser` from its ``[components.NAME]`` section."""
     return DependencyParser(name, model)
+
+
+def _gemm(ops: Any, a: Any, b: Any, *, trans1: bool = False, trans2: bool = False) -> Any:
+    """``a @ b`` (optionally transposed) through thinc's ops (blis or numpy's BLAS on CPU, cupy on GPU)."""
+    return ops.gemm(a, b, trans1=trans1, trans2=trans2)
 
 
 def _host(x: Any) -> np.ndarray[Any, Any]:

@@ -13,6 +13,14 @@ from corpuskit.train.decoders import is_tree
 from corpuskit.train.parser import ROOT_LABEL, DependencyParser
 
 
+def _config(small_config: Any) -> Any:
+    """The tests' fast config, with a narrow parser."""
+    cfg = small_config(["parser"])
+    cfg["components"]["parser"]["model"]["hidden_width"] = 64
+    cfg["components"]["parser"]["model"]["label_width"] = 32
+    return cfg
+
+
 def _examples(docs: list[Any]) -> list[Example]:
     return [Example(Doc(words=list(d.words), spaces=list(d.spaces)), d) for d in docs]
 
@@ -38,13 +46,13 @@ def _check_trees(doc: Doc) -> None:
 
 
 def test_loss_falls_and_attachment_rises(ewt_train: list[Any], small_config: Any) -> None:
-    cfg = small_config(["parser"])
-    cfg["training"]["optimizer"]["learn_rate"] = 0.005
+    cfg = _config(small_config)
+    cfg["training"]["optimizer"]["learn_rate"] = 0.01
     nlp = Pipeline.from_config(cfg)
     train = _examples(ewt_train)
     nlp.initialize(lambda: train)
     before = nlp.evaluate(train)
-    losses = _train(nlp, train, 6)
+    losses = _train(nlp, train, 4)
     after = nlp.evaluate(train)
     assert losses[-1] < losses[0] / 2, losses
     assert after["dep_uas"] > before["dep_uas"] + 0.3, (before["dep_uas"], after["dep_uas"])
@@ -54,12 +62,12 @@ def test_loss_falls_and_attachment_rises(ewt_train: list[Any], small_config: Any
 def test_predictions_are_trees_and_survive_save_and_load(
     ewt_train: list[Any], ewt_dev: list[Any], small_config: Any, tmp_path: Path
 ) -> None:
-    nlp = Pipeline.from_config(small_config(["parser"]))
+    nlp = Pipeline.from_config(_config(small_config))
     _train(nlp, _examples(ewt_train), 2)
     docs = [Doc(words=list(d.words)) for d in ewt_dev]
     # One sentence per doc, known: one root each.
     known = [Doc(words=list(d.words), sent_starts=[True] + [False] * (len(d) - 1)) for d in ewt_dev]
-    # Three sentences in one doc, unknown: the parser segments it (a forest; each tree a sentence).
+    # Three sentences in one doc, unknown: the parser cuts it into sentences, one tree each.
     joined = Doc(words=[w for d in ewt_dev[:3] for w in d.words])
     list(nlp.pipe([*docs, *known, joined]))
     for doc in [*docs, *known, joined]:
@@ -78,7 +86,7 @@ def test_predictions_are_trees_and_survive_save_and_load(
 
 
 def test_unknown_heads_and_labels_are_left_out(small_config: Any) -> None:
-    nlp = Pipeline.from_config(small_config(["parser"]))
+    nlp = Pipeline.from_config(_config(small_config))
     full = Doc(words=["I", "saw", "it", "."], heads=[1, 1, 1, 1], deps=["nsubj", "root", "obj", "punct"])
     nlp.initialize(lambda: [Example(Doc(words=full.words), full)])
     parser = nlp.get_pipe("parser")
@@ -105,7 +113,7 @@ def test_sentences_come_from_the_predicted_doc(small_config: Any) -> None:
         deps=["nsubj", "ROOT", "punct", "nsubj", "ROOT", "punct"],
     )
     train = [Example(Doc(words=gold.words), gold)] * 4
-    nlp = Pipeline.from_config(small_config(["parser"]))
+    nlp = Pipeline.from_config(_config(small_config))
     _train(nlp, train, 8)
     doc = Doc(words=gold.words, sent_starts=[True, False, False, True, False, False])
     nlp(doc)
