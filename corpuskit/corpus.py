@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from .doc import Doc
 from .errors import FormatError, UsageError
-from .io import iter_files, read_lines
+from .io import iter_files, open_binary, read_lines
 from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
@@ -91,15 +91,8 @@ def _is_docbin(head: bytes) -> bool:
 
 
 def _read_head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(_SNIFF_BYTES)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a file") from None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot open: {e.strerror}") from None
+    with open_binary(path) as fh:
+        return fh.read(_SNIFF_BYTES)
 
 
 def _describe(conv: Converter) -> str:

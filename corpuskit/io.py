@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from .errors import FormatError, UsageError
 
-__all__ = ["atomic_open", "iter_files", "read_lines", "sniff_lines", "temp_beside"]
+__all__ = ["atomic_open", "iter_files", "open_binary", "read_lines", "sniff_lines", "temp_beside"]
 
 _CHUNK = 1 << 20
 
@@ -24,15 +24,7 @@ def read_lines(path: str | Path, *, encoding: str = "utf-8") -> Iterator[str]:
     :class:`FormatError` naming the file and line.
     """
     path = Path(path)
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a file") from None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot open: {e.strerror}") from None
-    with fh:
+    with open_binary(path) as fh:
         line_no = 0
         rest = b""
         first = True
@@ -55,6 +47,19 @@ def read_lines(path: str | Path, *, encoding: str = "utf-8") -> Iterator[str]:
             if first:
                 rest = _strip_bom(rest, encoding)
             yield from _decode_block(rest + b"\n", path, line_no, encoding)
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a file for reading bytes; a missing file or a folder is a one-line UsageError."""
+    path = Path(path)
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, expected a file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot open: {e.strerror}") from None
 
 
 def _strip_bom(block: bytes, encoding: str) -> bytes:
