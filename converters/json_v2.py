@@ -33,6 +33,8 @@ from corpuskit.errors import FormatError
 from corpuskit.registry import Converter
 from corpuskit.tags import TagError, tags_to_ents
 
+from ._json import describe
+
 __all__ = ["converter", "detect", "docs_to_json", "parse_json", "read_json", "write_json"]
 
 _DECODER = json.JSONDecoder()
@@ -126,17 +128,6 @@ class _Buffer:
                 raise self.error(f"invalid JSON: {e.msg}", e.pos) from None
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = ", ".join(repr(k) for k in list(value)[:6])
-        return f"an object with keys {keys}" if value else "an empty object"
-    if isinstance(value, list):
-        return f"an array of {len(value)} items"
-    if isinstance(value, str):
-        return f"a string {value[:40]!r}"
-    return f"{type(value).__name__} {value!r}" if value is not None else "null"
-
-
 _EXPECTED = 'expected a JSON array of documents [{"id": ..., "paragraphs": [...]}] (spaCy v2 training JSON)'
 
 
@@ -170,7 +161,7 @@ def _iter_documents(buf: _Buffer) -> Iterator[tuple[dict[str, Any], int, int]]:
         if isinstance(value, dict) and after < len(buf.text) and buf.text[after] == "{":
             hint = ": one JSON object per line is JSONL (use the jsonl, doccano or prodigy converter)"
         raise FormatError(
-            f"found {_kind(value)} at the top level{hint}; {_EXPECTED}",
+            f"found {describe(value)} at the top level{hint}; {_EXPECTED}",
             path=buf.source,
             line=line,
             column=column,
@@ -192,9 +183,9 @@ def _iter_documents(buf: _Buffer) -> Iterator[tuple[dict[str, Any], int, int]]:
         value, start, end = buf.decode(pos)
         index += 1
         if not isinstance(value, dict) or not isinstance(value.get("paragraphs"), list):
-            found = _kind(value)
+            found = describe(value)
             if isinstance(value, dict) and "paragraphs" in value:
-                found = f"an object whose 'paragraphs' is {_kind(value['paragraphs'])}"
+                found = f"an object whose 'paragraphs' is {describe(value['paragraphs'])}"
             raise buf.error(
                 f"document {index} of the top-level array is {found}{_hint(value)}; "
                 'expected {"id": ..., "paragraphs": [...]} (spaCy v2 training JSON)',
@@ -286,11 +277,11 @@ def _paragraph(
     """One paragraph as a Doc, as spaCy's ``json_to_annotations`` + ``annotations_to_doc`` read it."""
     line = token_lines[offset] if offset < len(token_lines) else doc_line
     if not isinstance(para, dict):
-        raise _fail(f"{where} is {_kind(para)}; expected an object with 'sentences'", source, line)
+        raise _fail(f"{where} is {describe(para)}; expected an object with 'sentences'", source, line)
     sents = para.get("sentences")
     if not isinstance(sents, list):
         raise _fail(
-            f"{where} has {'no' if sents is None else _kind(sents)} 'sentences'; "
+            f"{where} has {'no' if sents is None else describe(sents)} 'sentences'; "
             'expected a list of {"tokens": [...]}',
             source,
             line,
@@ -316,7 +307,7 @@ def _paragraph(
     words: list[Any] = [t.get("orth") if isinstance(t, dict) else t for t in toks]
     if not all(isinstance(w, str) for w in words):
         k = next(k for k, w in enumerate(words) if not isinstance(w, str))
-        what = f"'orth' {words[k]!r}" if isinstance(toks[k], dict) else _kind(toks[k])
+        what = f"'orth' {words[k]!r}" if isinstance(toks[k], dict) else describe(toks[k])
         raise _fail(
             f"token {k + 1} of {where} has {what}; expected an object with an 'orth' string",
             source,
@@ -352,7 +343,7 @@ def _paragraph(
             heads.append(rel + k)
     raw = para.get("raw")
     if raw is not None and not isinstance(raw, str):
-        raise _fail(f"'raw' of {where} is {_kind(raw)}; expected a string", source, line)
+        raise _fail(f"'raw' of {where} is {describe(raw)}; expected a string", source, line)
     # spacing: the tokens' own, else guessed from the raw text (as spaCy does), else unknown
     doc_spaces: list[bool] | None = None
     if any(sp is not None for sp in spaces):
@@ -389,7 +380,7 @@ def _check_strings(values: list[Any], key: str, source: str | None, lines: list[
     """Every value is a string or null, or a FormatError names the first that is not."""
     for k, v in enumerate(values):
         if v is not None and not isinstance(v, str):
-            raise _fail(f"{key!r} of token {k + 1} is {_kind(v)}; expected a string", source, lines[k])
+            raise _fail(f"{key!r} of token {k + 1} is {describe(v)}; expected a string", source, lines[k])
 
 
 def _or_none(values: list[Any]) -> list[str | None]:
@@ -416,10 +407,10 @@ def _cats(cats: Any, where: str, source: str | None, line: int) -> dict[str, flo
         items = []
         for cat in cats:
             if not isinstance(cat, dict) or "label" not in cat or "value" not in cat:
-                raise _fail(f"'cats' of {where} holds {_kind(cat)}; expected {_CAT}", source, line)
+                raise _fail(f"'cats' of {where} holds {describe(cat)}; expected {_CAT}", source, line)
             items.append((cat["label"], cat["value"]))
     else:
-        raise _fail(f"'cats' of {where} is {_kind(cats)}; expected a list of {_CAT}", source, line)
+        raise _fail(f"'cats' of {where} is {describe(cats)}; expected a list of {_CAT}", source, line)
     for label, value in items:
         if not isinstance(label, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _fail(f"category {label!r}: {value!r}; expected a string label and a number", source, line)

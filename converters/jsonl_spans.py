@@ -54,6 +54,8 @@ from corpuskit.registry import Converter
 from corpuskit.tags import biluo_to_spans
 from corpuskit.tokenizer import Tokenizer
 
+from ._json import describe
+
 __all__ = [
     "FLAVOURS",
     "META_KEY",
@@ -182,17 +184,6 @@ class _Record:
     tokenized: tuple[list[str], list[bool], list[tuple[int, int]]] | None = None
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = ", ".join(repr(k) for k in list(value)[:6])
-        return f"an object with keys {keys}" if value else "an empty object"
-    if isinstance(value, list):
-        return f"an array of {len(value)} items"
-    if isinstance(value, str):
-        return f"a string {value[:40]!r}"
-    return "null" if value is None else f"{type(value).__name__} {value!r}"
-
-
 class _Where:
     """The file and line of the record being read, to build located errors."""
 
@@ -210,7 +201,7 @@ def _offset(value: Any, name: str, where: _Where) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             raise where.error(f"{name} {value!r} is a float; expected a non-negative integer offset")
-        raise where.error(f"{name} is {_kind(value)}; expected a non-negative integer offset")
+        raise where.error(f"{name} is {describe(value)}; expected a non-negative integer offset")
     if value < 0:
         raise where.error(f"{name} {value} is negative; expected a non-negative integer offset")
     return value
@@ -220,7 +211,7 @@ def _label(value: Any, where: _Where) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise where.error(f"span label is {_kind(value)}; expected a string")
+        raise where.error(f"span label is {describe(value)}; expected a string")
     return value
 
 
@@ -235,9 +226,9 @@ def _span(item: Any, where: _Where) -> tuple[int, int, str]:
         end = item.get("end", item.get("end_offset"))
         label = item.get("label")
         if start is None or end is None:
-            raise where.error(f"span {_kind(item)} has no start or end; expected start and end offsets")
+            raise where.error(f"span {describe(item)} has no start or end; expected start and end offsets")
     else:
-        raise where.error(f"span is {_kind(item)}; expected [start, end, label] or an object")
+        raise where.error(f"span is {describe(item)}; expected [start, end, label] or an object")
     s = _offset(start, "span start", where)
     e = _offset(end, "span end", where)
     if e < s:
@@ -247,7 +238,7 @@ def _span(item: Any, where: _Where) -> tuple[int, int, str]:
 
 def _spans(value: Any, key: str, where: _Where) -> list[tuple[int, int, str]]:
     if not isinstance(value, list):
-        raise where.error(f"{key!r} is {_kind(value)}; expected a list of spans")
+        raise where.error(f"{key!r} is {describe(value)}; expected a list of spans")
     return [_span(item, where) for item in value]
 
 
@@ -260,23 +251,23 @@ def _cats(value: Any, where: _Where) -> dict[str, float]:
             if isinstance(v, bool):
                 v = float(v)
             if not isinstance(v, (int, float)):
-                raise where.error(f"category {k!r} has {_kind(v)}; expected a number")
+                raise where.error(f"category {k!r} has {describe(v)}; expected a number")
             out[str(k)] = float(v)
         return out
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return dict.fromkeys(value, 1.0)
-    raise where.error(f"'cats' is {_kind(value)}; expected an object of label: score")
+    raise where.error(f"'cats' is {describe(value)}; expected an object of label: score")
 
 
 def _tokens(value: Any, text: str, where: _Where) -> list[tuple[str, int, int, bool | None]]:
     """Prodigy-style tokens ``{"text", "start", "end", "ws"}``, checked against the text."""
     if not isinstance(value, list):
-        raise where.error(f"'tokens' is {_kind(value)}; expected a list of {{text, start, end, ws}}")
+        raise where.error(f"'tokens' is {describe(value)}; expected a list of {{text, start, end, ws}}")
     out: list[tuple[str, int, int, bool | None]] = []
     prev_end = 0
     for k, tok in enumerate(value):
         if not isinstance(tok, dict):
-            raise where.error(f"token {k} is {_kind(tok)}; expected {{text, start, end, ws}}")
+            raise where.error(f"token {k} is {describe(tok)}; expected {{text, start, end, ws}}")
         s = tok.get("start")
         e = tok.get("end")
         if s is None or e is None:
@@ -301,16 +292,16 @@ def _tokens(value: Any, text: str, where: _Where) -> list[tuple[str, int, int, b
 def _check_answer(obj: dict[str, Any], where: _Where) -> str:
     answer = obj.get("answer", "accept")
     if answer not in _ANSWERS:
-        raise where.error(f"'answer' is {_kind(answer)}; expected one of accept, reject, ignore")
+        raise where.error(f"'answer' is {describe(answer)}; expected one of accept, reject, ignore")
     return str(answer)
 
 
 def _text(obj: dict[str, Any], where: _Where, key: str = "text") -> str:
     text = obj.get(key)
     if text is None:
-        raise where.error(f"the record has no {key!r}: found {_kind(obj)}; expected a {key!r} string")
+        raise where.error(f"the record has no {key!r}: found {describe(obj)}; expected a {key!r} string")
     if not isinstance(text, str):
-        raise where.error(f"{key!r} is {_kind(text)}; expected a string")
+        raise where.error(f"{key!r} is {describe(text)}; expected a string")
     return text
 
 
@@ -320,7 +311,7 @@ def _jsonl_record(obj: Any, flavour: Flavour, where: _Where) -> tuple[_Record, s
         hint = ""
         if isinstance(obj, list) and obj and isinstance(obj[0], dict) and "data" in obj[0]:
             hint = " (a Label Studio export: use the labelstudio converter)"
-        raise where.error(f"found {_kind(obj)}; expected a JSON object with 'text' on each line{hint}")
+        raise where.error(f"found {describe(obj)}; expected a JSON object with 'text' on each line{hint}")
     text = _text(obj, where)
     answer = _check_answer(obj, where)
     spans: list[tuple[int, int, str]] = []
@@ -343,7 +334,7 @@ def _jsonl_record(obj: Any, flavour: Flavour, where: _Where) -> tuple[_Record, s
         elif isinstance(label, str):
             cats[label] = 1.0
         else:
-            raise where.error(f"'label' is {_kind(label)}; expected a list of [start, end, label]")
+            raise where.error(f"'label' is {describe(label)}; expected a list of [start, end, label]")
     if flavour == "prodigy" or "accept" in obj or "options" in obj:
         accepted = obj.get("accept")
         options = obj.get("options")
@@ -455,18 +446,18 @@ def _skip_ws(text: str, pos: int) -> int:
 def _labelstudio_task(obj: Any, index: int, where: _Where, skipped: dict[str, int]) -> _Record | None:
     if not isinstance(obj, dict) or not isinstance(obj.get("data"), dict):
         raise where.error(
-            f'task {index} is {_kind(obj)}; expected {{"data": {{"text": ...}}, "annotations": [...]}}'
+            f'task {index} is {describe(obj)}; expected {{"data": {{"text": ...}}, "annotations": [...]}}'
         )
     text = _text(obj["data"], where)
     annotations = obj.get("annotations", obj.get("completions"))
     if annotations is None:
         annotations = []
     if not isinstance(annotations, list):
-        raise where.error(f"'annotations' of task {index} is {_kind(annotations)}; expected a list")
+        raise where.error(f"'annotations' of task {index} is {describe(annotations)}; expected a list")
     chosen = None
     for ann in annotations:
         if not isinstance(ann, dict):
-            raise where.error(f"an annotation of task {index} is {_kind(ann)}; expected an object")
+            raise where.error(f"an annotation of task {index} is {describe(ann)}; expected an object")
         if not ann.get("was_cancelled"):
             chosen = ann
             break
@@ -476,19 +467,19 @@ def _labelstudio_task(obj: Any, index: int, where: _Where, skipped: dict[str, in
         return None
     result = chosen.get("result", [])
     if not isinstance(result, list):
-        raise where.error(f"'result' of task {index} is {_kind(result)}; expected a list")
+        raise where.error(f"'result' of task {index} is {describe(result)}; expected a list")
     spans: list[tuple[int, int, str]] = []
     cats: dict[str, float] = {}
     has_choices = False
     for item in result:
         if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
-            raise where.error(f'a result of task {index} is {_kind(item)}; expected {{"type", "value"}}')
+            raise where.error(f'a result of task {index} is {describe(item)}; expected {{"type", "value"}}')
         value = item["value"]
         kind = item.get("type")
         if "choices" in value:
             choices = value["choices"]
             if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-                raise where.error(f"'choices' is {_kind(choices)}; expected a list of strings")
+                raise where.error(f"'choices' is {describe(choices)}; expected a list of strings")
             cats.update(dict.fromkeys(choices, 1.0))
             has_choices = True
         elif "start" in value or "end" in value:
@@ -496,7 +487,7 @@ def _labelstudio_task(obj: Any, index: int, where: _Where, skipped: dict[str, in
             if labels is None:
                 labels = [""]
             if not isinstance(labels, list) or not labels:
-                raise where.error(f"'labels' is {_kind(labels)}; expected a list of label strings")
+                raise where.error(f"'labels' is {describe(labels)}; expected a list of label strings")
             for lab in labels:
                 spans.append(
                     _span({"start": value.get("start"), "end": value.get("end"), "label": lab}, where)
