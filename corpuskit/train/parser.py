@@ -516,32 +516,16 @@ class DependencyParser(Component):
                 d_flat[pos] = probs
             d_arcs.append(d_flat.reshape(scores.shape))
         # Label loss over the tokens with a known non-root gold arc and a known label.
-        has_label = gold_labels >= 0
-        d_labels = xp.zeros_like(out.label_scores)
-        if has_label.any():
-            lrows = xp.asarray(np.flatnonzero(has_label))
-            lprobs = _softmax(xp, out.label_scores[lrows])
-            lt = xp.asarray(gold_labels[has_label])
-            r = xp.arange(len(lt))
-            loss += float(-xp.log(xp.maximum(lprobs[r, lt], 1e-12)).sum())
-            lprobs[r, lt] -= 1.0
-            d_labels[lrows] = lprobs
+        label_loss, d_labels = _masked_xent(xp, out.label_scores, gold_labels)
+        loss += label_loss
         # Sentence-start loss over the tokens of docs without sentence starts (not the first).
         sent_gold = np.full(n_tok, -1, dtype=np.int32)
         for k, starts in enumerate(gold_starts):
             if starts is not None and len(starts) > 1:
                 a = int(layout.doc_starts[k])
                 sent_gold[a + 1 : a + len(starts)] = [-1 if x is None else int(bool(x)) for x in starts[1:]]
-        d_sent = xp.zeros_like(out.sent_scores)
-        has_sent = sent_gold >= 0
-        if has_sent.any():
-            srows = xp.asarray(np.flatnonzero(has_sent))
-            sprobs = _softmax(xp, out.sent_scores[srows])
-            st = xp.asarray(sent_gold[has_sent])
-            r = xp.arange(len(st))
-            loss += float(-xp.log(xp.maximum(sprobs[r, st], 1e-12)).sum())
-            sprobs[r, st] -= 1.0
-            d_sent[srows] = sprobs
+        sent_loss, d_sent = _masked_xent(xp, out.sent_scores, sent_gold)
+        loss += sent_loss
         dX = backprop((d_arcs, d_labels, d_sent))
         lengths = [len(t) for t in tokvecs]
         return loss, list(ops.unflatten(dX, ops.asarray1i(lengths))) if lengths else []
@@ -556,6 +540,22 @@ class DependencyParser(Component):
 def _softmax(xp: Any, x: Any) -> Any:
     e = xp.exp(x - x.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _masked_xent(xp: Any, scores: Any, gold: np.ndarray[Any, Any]) -> tuple[float, Any]:
+    """Softmax cross-entropy over the rows whose ``gold`` class is known (>= 0), and its gradient."""
+    d_scores = xp.zeros_like(scores)
+    known = gold >= 0
+    if not known.any():
+        return 0.0, d_scores
+    rows = xp.asarray(np.flatnonzero(known))
+    probs = _softmax(xp, scores[rows])
+    target = xp.asarray(gold[known])
+    r = xp.arange(len(target))
+    loss = float(-xp.log(xp.maximum(probs[r, target], 1e-12)).sum())
+    probs[r, target] -= 1.0
+    d_scores[rows] = probs
+    return loss, d_scores
 
 
 #: The name the config's factory table uses.
