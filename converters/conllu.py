@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
+from itertools import chain, islice
 from operator import eq as _eq
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from corpuskit import Doc, Span
 from corpuskit.errors import FormatError, UsageError
-from corpuskit.io import read_lines
-from corpuskit.registry import Converter
+from corpuskit.io import open_binary, read_line_blocks
+from corpuskit.registry import Converter, FileScan
 from corpuskit.strings import UPOS
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "file_has_ner",
     "parse_conllu",
     "read_conllu",
+    "scan_conllu",
     "write_conllu",
 ]
 
@@ -46,19 +50,15 @@ _NER_RE = re.compile(r"((?:name|NE)=)?([BILU])-([A-Z_]+)")
 _MAX_FAST = 4096
 _IDS = [str(i) for i in range(1, _MAX_FAST + 1)]
 _HEADS0 = {str(i): i - 1 for i in range(_MAX_FAST + 1)}
-_N_IDS_T = 256
-_IDS_T = [tuple(_IDS[:k]) for k in range(_N_IDS_T)]
 _UPOS = frozenset(name for name in UPOS if name)
-# (marker, bytes that may precede it) of a MISC part that may be an NER tag
-_NER_MARKERS = (
-    (b"B-", b"\t|="),
-    (b"I-", b"\t|="),
-    (b"L-", b"\t|="),
-    (b"U-", b"\t|="),
-    (b"O\n", b"\t|"),
-    (b"O|", b"\t|"),
-    (b"O\r", b"\t|"),
-)
+_DIGITS = frozenset("0123456789")
+# bytes around a MISC part that may be an NER tag ("B-PER", "NE=I-LOC", "O")
+_DASH = ord("-")
+_O = ord("O")
+_BILU = np.frombuffer(b"BILU", dtype=np.uint8)
+_BEFORE_TAG = np.frombuffer(b"\t|=", dtype=np.uint8)
+_BEFORE_O = np.frombuffer(b"\t|", dtype=np.uint8)
+_AFTER_O = np.frombuffer(b"\n|\r", dtype=np.uint8)
 
 
 # --------------------------------------------------------------------------- NER detection
@@ -88,31 +88,44 @@ def _line_has_ner(line: str) -> bool:
 def file_has_ner(path: str | Path) -> bool:
     """Whether any token line of a CoNLL-U file has an NER tag in MISC (a fast byte scan).
 
-    Only lines where a tab or ``|`` is followed by an NER-looking part are decoded and checked.
+    Only lines where a tab, ``|`` or ``=`` is followed by ``B-``/``I-``/``L-``/``U-``, or a tab
+    or ``|`` by a lone ``O``, are decoded and checked.
     """
     rest = b""
-    with Path(path).open("rb") as fh:
+    with open_binary(path) as fh:
         while True:
-            chunk = fh.read(1 << 22)
+            chunk = fh.read(1 << 24)
             data = rest + chunk
             if not chunk:
                 data += b"\n"
             cut = data.rfind(b"\n")
             block, rest = data[: cut + 1], data[cut + 1 :]
-            for marker, before in _NER_MARKERS:
-                pos = block.find(marker, 1)
-                while pos != -1:
-                    if block[pos - 1] not in before:
-                        pos = block.find(marker, pos + 1)
-                        continue
-                    start = block.rfind(b"\n", 0, pos) + 1
-                    end = block.find(b"\n", pos)
-                    line = block[start:end].rstrip(b"\r").decode("utf-8", errors="replace")
-                    if _line_has_ner(line):
-                        return True
-                    pos = block.find(marker, end)
+            for pos in _ner_candidates(block):
+                start = block.rfind(b"\n", 0, pos) + 1
+                end = block.find(b"\n", pos)
+                line = block[start:end].rstrip(b"\r").decode("utf-8", errors="replace")
+                if _line_has_ner(line):
+                    return True
             if not chunk:
                 return False
+
+
+def _ner_candidates(block: bytes) -> list[int]:
+    """Offsets in ``block`` (which ends with a line end) where an NER tag may start."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    if len(a) < 3:
+        return []
+    found: list[int] = []
+    dash = np.flatnonzero(a[2:] == _DASH) + 2  # "B-" etc. preceded by \t | =
+    if len(dash):
+        tag = a[dash - 1]
+        keep = np.isin(tag, _BILU) & np.isin(a[dash - 2], _BEFORE_TAG)
+        found.extend((dash[keep] - 1).tolist())
+    o = np.flatnonzero(a[1:-1] == _O) + 1  # "O" between \t or | and | or a line end
+    if len(o):
+        keep = np.isin(a[o - 1], _BEFORE_O) & np.isin(a[o + 1], _AFTER_O)
+        found.extend(o[keep].tolist())
+    return found
 
 
 def _lines_have_ner(lines: Iterable[str]) -> bool:
@@ -202,56 +215,73 @@ class _Sentence:
 
 
 def _parse_lines(
-    lines: Iterable[str],
+    blocks: Iterable[list[str]],
     source: str | None,
     set_ents: bool,
     merge_subtokens: bool,
     morphology: bool,
     ner_map: Mapping[str, str] | None,
+    first_line: int = 0,
 ) -> Iterator[Doc]:
     """The reading loop: one Doc per sentence, yielded one sentence late (for the file's tail).
 
-    Word lines are only split here; each sentence is checked and converted column by column
-    when it ends (:func:`_finish`).
+    ``blocks`` are lists of consecutive lines. Runs of lines that start with a digit (word
+    lines) are taken whole; only the other lines (blank, comment, anything odd) are looked at
+    one by one. Each sentence is checked and converted column by column when it ends
+    (:func:`_finish`).
     """
     pending: Doc | None = None
     pre: list[str] = []  # lines before the current sentence's first word line
-    rows: list[list[str]] = []
-    rows_append = rows.append
+    rows: list[str] = []  # the current sentence's word lines
     first = 0
-    line_no = 0
-    for line_no, line in enumerate(lines, start=1):
-        if line and line[0] != "#":
-            parts = line.split("\t")
-            if len(parts) == 10:
+    line_no = first_line  # lines before the current block
+    digits = _DIGITS
+    for lines in blocks:
+        special = [i for i, line in enumerate(lines) if line[:1] not in digits]
+        special.append(len(lines))
+        prev = 0
+        for i in special:
+            if i > prev:  # word lines prev..i-1
                 if not rows:
-                    first = line_no
-                rows_append(parts)
-                continue
-            if line.strip():
-                raise _column_error(line, parts, source, line_no)
-            line = ""
-        if not line:
-            if rows:
-                doc = _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
-                rows = []
-                rows_append = rows.append
-                pre = []
-                if pending is not None:
-                    yield pending
-                pending = doc
+                    first = line_no + prev + 1
+                rows.extend(lines[prev:i])
+            prev = i + 1
+            if i == len(lines):
+                break
+            line = lines[i]
+            if line and line[0] != "#":
+                parts = line.split("\t")
+                if len(parts) == 10:
+                    if not rows:
+                        first = line_no + i + 1
+                    rows.append(line)
+                    continue
+                if line.strip():
+                    _check_columns(rows, first, source)
+                    raise _column_error(line, parts, source, line_no + i + 1)
+                line = ""
+            if not line:
+                if rows:
+                    doc = _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
+                    rows = []
+                    pre = []
+                    if pending is not None:
+                        yield pending
+                    pending = doc
+                else:
+                    pre.append(line)
+            elif rows:
+                _check_columns(rows, first, source)
+                raise _error(
+                    f"comment line {line[:60]!r} inside a sentence; expected comments only "
+                    "before the sentence's first word line (and a blank line after its last)",
+                    source,
+                    line_no + i + 1,
+                    1,
+                )
             else:
                 pre.append(line)
-        elif rows:
-            raise _error(
-                f"comment line {line[:60]!r} inside a sentence; expected comments only "
-                "before the sentence's first word line (and a blank line after its last)",
-                source,
-                line_no,
-                1,
-            )
-        else:
-            pre.append(line)
+        line_no += len(lines)
     if rows:
         doc = _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
         doc.user_data[USER_DATA_KEY][-1]["noblank"] = True
@@ -272,48 +302,68 @@ def _parse_lines(
         )
 
 
+def _check_columns(rows: list[str], first: int, source: str | None) -> None:
+    """Raise the error of the first word line without exactly 10 tab-separated columns."""
+    for k, line in enumerate(rows):
+        if line.count("\t") != 9:
+            raise _column_error(line, line.split("\t"), source, first + k)
+
+
+def _columns(rows: list[str], first: int, source: str | None) -> list[list[str]]:
+    """The 10 columns of a sentence's word lines (split in one go), checking every line."""
+    n = len(rows)
+    # joined with "\t\n\t", every line's 10 fields are followed by a "\n" field, so a line
+    # with more or fewer columns shows as a "\n" out of place
+    flat = "\t\n\t".join(rows).split("\t")
+    if len(flat) != 11 * n - 1 or flat[10::11].count("\n") != n - 1:
+        _check_columns(rows, first, source)
+    return [flat[c::11] for c in range(10)]
+
+
 def _split_rows(
-    rows: list[list[str]], first: int, source: str | None
-) -> tuple[list[list[str]], list[int], list[tuple[int, str]], list[tuple[int, int, str]]]:
-    """Set multiword-token and empty-node lines apart from word lines, checking every ID."""
-    odd = [r for r, parts in enumerate(rows) if not parts[0].isdigit()]
+    rows: list[str], ids: list[str], first: int, source: str | None
+) -> tuple[list[int], list[int], list[tuple[int, str]], list[tuple[int, int, str]]]:
+    """Set multiword-token and empty-node lines apart from word lines, checking every ID.
+
+    Returns the rows of the words, their line numbers, the other lines (after which word, the
+    line) and the multiword tokens (first word, end word, form).
+    """
+    odd = [r for r, id_ in enumerate(ids) if not id_.isdigit()]
     if odd and len(odd) < len(rows):
         # the common case: word IDs 1..n once the other lines are set apart
-        words = [parts for parts in rows if parts[0].isdigit()]
-        n = len(words)
-        if (tuple(w[0] for w in words) == _IDS_T[n]) if n < _N_IDS_T else False:
-            fast = _split_checked(rows, odd, first)
+        odd_set = set(odd)
+        keep = [r for r in range(len(rows)) if r not in odd_set]
+        n = len(keep)
+        if n <= _MAX_FAST and [ids[r] for r in keep] == _IDS[:n]:
+            fast = _split_checked(rows, odd)
             if fast is not None:
                 extra, mwt = fast
-                lines = list(range(first, first + len(rows)))
-                for r in reversed(odd):
-                    del lines[r]
-                return words, lines, extra, mwt
-    return _split_rows_slow(rows, first, source)
+                return keep, [first + r for r in keep], extra, mwt
+    return _split_rows_slow([line.split("\t") for line in rows], first, source)
 
 
 def _split_checked(
-    rows: list[list[str]], odd: list[int], first: int
+    rows: list[str], odd: list[int]
 ) -> tuple[list[tuple[int, str]], list[tuple[int, int, str]]] | None:
     """Multiword-token and empty-node lines (at rows ``odd``) if their IDs fit, else None."""
     extra: list[tuple[int, str]] = []
     mwt: list[tuple[int, int, str]] = []
     mwt_end = 0
     for before, r in enumerate(odd):
-        parts = rows[r]
-        id_ = parts[0]
+        line = rows[r]
+        id_, _, rest = line.partition("\t")
         n = r - before  # words before this line
         if "-" in id_:
             a, _, b = id_.partition("-")
             if not (_is_num(a) and _is_num(b) and int(a) == n + 1 and int(b) > n + 1 and mwt_end <= n):
                 return None
             mwt_end = int(b)
-            mwt.append((n, mwt_end, parts[1]))
+            mwt.append((n, mwt_end, rest.partition("\t")[0]))
         else:
             a, _, b = id_.partition(".")
             if not (_is_num(a) and _is_num(b) and int(a) == n):
                 return None
-        extra.append((n, "\t".join(parts)))
+        extra.append((n, line))
     if mwt_end > len(rows) - len(odd):
         return None
     return extra, mwt
@@ -321,9 +371,9 @@ def _split_checked(
 
 def _split_rows_slow(
     rows: list[list[str]], first: int, source: str | None
-) -> tuple[list[list[str]], list[int], list[tuple[int, str]], list[tuple[int, int, str]]]:
+) -> tuple[list[int], list[int], list[tuple[int, str]], list[tuple[int, int, str]]]:
     """Set multiword-token and empty-node lines apart, one line at a time, naming the bad one."""
-    words: list[list[str]] = []
+    words: list[int] = []
     lines: list[int] = []
     extra: list[tuple[int, str]] = []
     mwt: list[tuple[int, int, str]] = []
@@ -365,7 +415,7 @@ def _split_rows_slow(
                 )
             extra.append((n, "\t".join(parts)))
         elif _is_num(id_) and int(id_) == n + 1:
-            words.append(parts)
+            words.append(r)
             lines.append(line_no)
         else:
             raise _error(
@@ -387,7 +437,7 @@ def _split_rows_slow(
 
 
 def _finish(
-    rows: list[list[str]],
+    rows: list[str],
     first: int,
     comments: list[str],
     source: str | None,
@@ -396,22 +446,28 @@ def _finish(
     morphology: bool,
     ner_map: Mapping[str, str] | None,
 ) -> Doc:
-    """Check a sentence's lines and turn them into a Doc, column by column."""
+    """Check a sentence's word lines and turn them into a Doc, column by column."""
+    cols = _columns(rows, first, source)
     n = len(rows)
     extra: list[tuple[int, str]] = []
     mwt: list[tuple[int, int, str]] = []
-    ids, forms_t, lemmas_t, upos, xpos_t, feats, head_col, deprels, deps_col, misc_t = zip(
-        *rows, strict=False
-    )
-    if (ids == _IDS_T[n]) if n < _N_IDS_T else (list(ids) == _IDS[:n]):
+    if n <= _MAX_FAST and cols[0] == _IDS[:n]:
         lines = list(range(first, first + n))
     else:
-        rows, lines, extra, mwt = _split_rows(rows, first, source)
+        keep, lines, extra, mwt = _split_rows(rows, cols[0], first, source)
+        rows = [rows[r] for r in keep]
+        cols = [[col[r] for r in keep] for col in cols]
         n = len(rows)
-        ids, forms_t, lemmas_t, upos, xpos_t, feats, head_col, deprels, deps_col, misc_t = zip(
-            *rows, strict=False
-        )
-    forms = list(forms_t)
+    # tuples of strings: msgpack writes them as arrays, and the garbage collector stops
+    # tracking them, which matters when a shard of Docs is held in memory
+    _ids, forms_l, lemmas_l, upos_l, xpos_l, feats_l, head_col, deprels, deps_l, misc_l = cols
+    lemmas_t = tuple(lemmas_l)
+    upos = tuple(upos_l)
+    xpos_t = tuple(xpos_l)
+    feats = tuple(feats_l)
+    deps_col = tuple(deps_l)
+    misc_t = tuple(misc_l)
+    forms = forms_l
     misc = misc_t
     entry: dict[str, Any] = {"n": n}
 
@@ -433,7 +489,7 @@ def _finish(
                     f"{' '.join(sorted(_UPOS))} or '_' (a language-specific tag goes in XPOS)",
                     source,
                     lines[k],
-                    _column_of(rows[k], 3),
+                    _column_of(rows[k].split("\t"), 3),
                 )
     tags: list[str | None]
     tags = (
@@ -470,7 +526,7 @@ def _finish(
                     f"bad HEAD {h!r}; expected the ID of the head word (0 for the root) or '_'",
                     source,
                     lines[k],
-                    _column_of(rows[k], 6),
+                    _column_of(rows[k].split("\t"), 6),
                 ) from None
         beyond = max(heads) >= n
     if beyond:
@@ -479,7 +535,7 @@ def _finish(
             f"HEAD {head_col[k]!r} is beyond the sentence's last word; expected 0 to {n}",
             source,
             lines[k],
-            _column_of(rows[k], 6),
+            _column_of(rows[k].split("\t"), 6),
         )
     if any(map(_eq, heads, range(n))):  # HEAD "_" or the word's own ID: only "0" is written back
         fixes.update((k, head_col[k]) for k in range(n) if heads[k] == k)
@@ -785,6 +841,20 @@ def _strip_line_ends(lines: Iterable[str]) -> Iterator[str]:
     return iter(())
 
 
+def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
+    """Lines in lists of a few thousand: a source's own blocks if it has them."""
+    blocks = getattr(lines, "blocks", None)
+    if blocks is not None:
+        yield from blocks()
+        return
+    it = _strip_line_ends(lines)
+    while True:
+        block = list(islice(it, 4096))
+        if not block:
+            return
+        yield block
+
+
 def parse_conllu(
     lines: Iterable[str],
     *,
@@ -804,7 +874,12 @@ def parse_conllu(
       over) is scanned first; an object with a ``path`` attribute is scanned as bytes; a
       one-shot iterator is held in memory up to its first NER tag (all of it if it has none).
     - ``ner_map``: entity labels to rename before the tags become spans; ``""`` means O.
+
+    Lines are numbered from ``lines.first_line + 1`` where ``lines`` has that attribute (a part
+    of a file, see :func:`scan_conllu`); a ``lines.blocks()`` method, where there is one, gives
+    them a list at a time.
     """
+    first_line = getattr(lines, "first_line", 0)
     if ner is None:
         path = getattr(lines, "path", None)
         if path is not None and Path(path).is_file():
@@ -820,8 +895,10 @@ def parse_conllu(
                 if _line_has_ner(line):
                     ner = True
                     break
-            return _parse_lines(chain(held, it), source, ner, merge_subtokens, morphology, ner_map)
-    return _parse_lines(_strip_line_ends(lines), source, ner, merge_subtokens, morphology, ner_map)
+            return _parse_lines(
+                _blocks(chain(held, it)), source, ner, merge_subtokens, morphology, ner_map, first_line
+            )
+    return _parse_lines(_blocks(lines), source, ner, merge_subtokens, morphology, ner_map, first_line)
 
 
 def read_conllu(
@@ -840,7 +917,123 @@ def read_conllu(
             raise UsageError(f"{path}: {what}")
         ner = file_has_ner(path)
     return _parse_lines(
-        read_lines(path, encoding=encoding), str(path), ner, merge_subtokens, morphology, ner_map
+        read_line_blocks(path, encoding=encoding), str(path), ner, merge_subtokens, morphology, ner_map
+    )
+
+
+# --------------------------------------------------------------------------- parts
+
+
+_SCAN_BLOCK = 1 << 24
+_ID_BYTES = 12  # an ID longer than this (before its tab) sends the file to the whole-file reader
+
+
+def scan_conllu(path: str | Path, *, encoding: str = "utf-8", **options: Any) -> FileScan | None:
+    """Where a CoNLL-U file may be cut: after every sentence that an empty line follows.
+
+    A byte scan (numpy) that counts sentences and word lines as :func:`parse_conllu` does; it
+    gives up (None) on whatever it cannot count exactly that way: an encoding that is not
+    ASCII-compatible, CR line ends, a line that is neither empty, a comment nor a word line
+    starting with a digit (whitespace-only lines, say), an over-long ID. ``options`` come back
+    with ``ner`` decided for the whole file.
+    """
+    if "\n#\t".encode(encoding, errors="replace") != b"\n#\t":
+        return None
+    options = dict(options)
+    if options.get("ner") is None:
+        options["ner"] = file_has_ner(path)
+    offsets: list[npt.NDArray[np.int64]] = []
+    lines: list[npt.NDArray[np.int64]] = []
+    units: list[npt.NDArray[np.int64]] = []
+    tokens: list[npt.NDArray[np.int64]] = []
+    n_bytes = n_lines = n_units = n_tokens = 0
+    rest = b""
+    with open_binary(path) as fh:
+        while True:
+            chunk = fh.read(_SCAN_BLOCK)
+            data = rest + chunk
+            if chunk:
+                cut = data.rfind(b"\n\n")  # blocks end after an empty line
+                if cut == -1:
+                    rest = data
+                    continue
+                block, rest = data[: cut + 2], data[cut + 2 :]
+            else:
+                block, rest = data, b""
+            if block:
+                skip = 3 if n_bytes == 0 and block.startswith(b"\xef\xbb\xbf") else 0
+                found = _scan_block(block, skip)
+                if found is None:
+                    return None
+                o, ln, u, t, block_units, block_tokens = found
+                offsets.append(o + n_bytes)
+                lines.append(ln + n_lines)
+                units.append(u + n_units)
+                tokens.append(t + n_tokens)
+                n_bytes += len(block)
+                n_lines += block.count(b"\n")
+                n_units += block_units
+                n_tokens += block_tokens
+            if not chunk:
+                break
+
+    def cat(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+
+    return FileScan(
+        options=options,
+        offsets=cat(offsets),
+        lines=cat(lines),
+        units=cat(units),
+        tokens=cat(tokens),
+        n_units=n_units,
+        n_tokens=n_tokens,
+        size=n_bytes,
+    )
+
+
+def _scan_block(block: bytes, skip: int) -> tuple[Any, Any, Any, Any, int, int] | None:
+    """Cuts in one block of whole lines: (offsets, lines, units, tokens, units, tokens)."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    if np.any(a == 13):  # CR: leave CRLF files to the whole-file reader
+        return None
+    nl = np.flatnonzero(a == 10)
+    ends = nl if block.endswith(b"\n") else np.append(nl, len(a))
+    starts = np.empty_like(ends)
+    starts[0] = skip
+    starts[1:] = ends[:-1] + 1
+    empty = ends == starts
+    first = a[np.minimum(starts, len(a) - 1)]
+    digit = ~empty & (first >= 48) & (first <= 57)
+    if not np.all(empty | digit | (first == 35)):
+        return None
+    # word lines whose ID holds "-" or "." (multiword tokens, empty nodes) are not tokens
+    s = starts[digit]
+    done = np.zeros(len(s), dtype=bool)
+    odd = np.zeros(len(s), dtype=bool)
+    for k in range(1, _ID_BYTES):
+        at = s + k
+        c = a[np.minimum(at, len(a) - 1)]
+        sep = (c == 45) | (c == 46)
+        odd |= sep & ~done
+        done |= sep | (c == 9) | (c == 10) | (at >= len(a))
+    if not np.all(done):
+        return None
+    token = np.zeros(len(ends), dtype=np.int64)
+    token[np.flatnonzero(digit)[~odd]] = 1
+    following_empty = np.append(empty[1:], True)  # the end of the block ends a sentence too
+    sent_end = digit & following_empty
+    cum_units = np.cumsum(sent_end, dtype=np.int64)
+    cum_tokens = np.cumsum(token)
+    # a cut after the empty line that follows a sentence's last word line
+    at = np.flatnonzero(sent_end[:-1] & empty[1:])
+    return (
+        ends[at + 1].astype(np.int64) + 1,
+        at.astype(np.int64) + 2,
+        cum_units[at],
+        cum_tokens[at],
+        int(cum_units[-1]) if len(cum_units) else 0,
+        int(cum_tokens[-1]) if len(cum_tokens) else 0,
     )
 
 
@@ -1035,4 +1228,5 @@ converter = Converter(
     options=frozenset({"merge_subtokens", "morphology", "ner", "ner_map"}),
     write_options=frozenset(),
     description="CoNLL-U (Universal Dependencies): 10 tab-separated columns, one word per line",
+    scan=scan_conllu,
 )

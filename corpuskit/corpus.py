@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from .doc import Doc
 from .errors import FormatError, UsageError
-from .io import iter_files, open_binary, read_lines
+from .io import iter_files, open_binary, read_line_blocks, read_lines
 from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
@@ -38,6 +38,9 @@ SPACY_FORMAT = "spacy"
 DOCUMENT_FORMATS = frozenset({SPACY_FORMAT, "json", "jsonl", "doccano", "labelstudio", "prodigy"})
 
 _SNIFF_LINES = 50
+# the fewest bytes a CoNLL-style token line takes ("1\tx\t_\t_\t_\t_\t0\t_\t_\t_\n" is 20):
+# a smaller file cannot hold more than one shard of tokens and is not worth scanning
+_MIN_TOKEN_BYTES = 20
 _SNIFF_BYTES = 1 << 16
 # zlib streams start with 0x78 and a check byte; spaCy (zlib level 6) writes 78 9c.
 _ZLIB_MAGIC = (b"\x78\x9c", b"\x78\x01", b"\x78\x5e", b"\x78\xda")
@@ -53,9 +56,11 @@ class LineSource:
     that needs a whole-file property (does this CoNLL-U file have any NER?) can pre-scan it and
     then read it again, without holding the file in memory. ``on_progress``, when given, is
     called now and then with the number of characters read so far in the current pass.
+    ``start``/``end`` limit it to a part of the file (bytes ``start:end``) whose first line is
+    line ``first_line + 1`` of the file (see :class:`~corpuskit.registry.FileScan`).
     """
 
-    __slots__ = ("encoding", "on_progress", "path")
+    __slots__ = ("encoding", "end", "first_line", "on_progress", "path", "start")
 
     def __init__(
         self,
@@ -63,24 +68,45 @@ class LineSource:
         *,
         encoding: str = "utf-8",
         on_progress: Callable[[int], None] | None = None,
+        start: int = 0,
+        end: int | None = None,
+        first_line: int = 0,
     ) -> None:
         self.path = Path(path)
         self.encoding = encoding
         self.on_progress = on_progress
+        self.start = start
+        self.end = end
+        self.first_line = first_line
+
+    def _lines(self) -> Iterator[str]:
+        return read_lines(
+            self.path, encoding=self.encoding, start=self.start, end=self.end, first_line=self.first_line
+        )
 
     def __iter__(self) -> Iterator[str]:
         if self.on_progress is None:
-            return read_lines(self.path, encoding=self.encoding)
+            return self._lines()
         return self._iter_with_progress(self.on_progress)
 
     def _iter_with_progress(self, report: Callable[[int], None]) -> Iterator[str]:
+        for rows in self.blocks():
+            yield from rows
+
+    def blocks(self) -> Iterator[list[str]]:
+        """The same lines, a list of them (about a megabyte) at a time (for fast readers)."""
+        blocks = read_line_blocks(
+            self.path, encoding=self.encoding, start=self.start, end=self.end, first_line=self.first_line
+        )
+        report = self.on_progress
+        if report is None:
+            yield from blocks
+            return
         done = 0
-        for i, line in enumerate(read_lines(self.path, encoding=self.encoding), start=1):
-            done += len(line) + 1
-            yield line
-            if not i & 0x3FFF:
-                report(done)
-        report(done)
+        for rows in blocks:
+            yield rows
+            done += sum(map(len, rows)) + len(rows)
+            report(done)
 
     def __repr__(self) -> str:
         return f"LineSource({str(self.path)!r}, encoding={self.encoding!r})"
@@ -262,11 +288,14 @@ def read_file(
     *,
     encoding: str = "utf-8",
     on_progress: Callable[[int], None] | None = None,
+    part: tuple[int, int | None, int] | None = None,
     **options: Any,
 ) -> Iterator[Doc]:
     """The Docs of one file read with the named converter (``"spacy"`` for a DocBin).
 
     Options the converter does not take are ignored (other converters may take them).
+    ``part`` = ``(start, end, first_line)`` reads only a part of a text file, cut where the
+    converter's :attr:`~corpuskit.registry.Converter.scan` said it may be.
     """
     path = Path(path)
     if converter == SPACY_FORMAT:
@@ -274,7 +303,10 @@ def read_file(
 
         return iter(read_docbin(path))
     conv = get_converter(converter)
-    lines = LineSource(path, encoding=encoding, on_progress=on_progress)
+    start, end, first_line = part if part is not None else (0, None, 0)
+    lines = LineSource(
+        path, encoding=encoding, on_progress=on_progress, start=start, end=end, first_line=first_line
+    )
     return conv.read(lines, source=str(path), **options)
 
 
@@ -357,18 +389,36 @@ def _doc_stream(
     options: dict[str, Any],
     on_progress: Callable[[int], None] | None,
 ) -> Iterator[Doc]:
+    docs = _unit_stream(
+        file, name, encoding=encoding, seg=seg, ner_map=ner_map, options=options, on_progress=on_progress
+    )
+    if name not in DOCUMENT_FORMATS:
+        docs = group_sents(docs, n_sents)
+    return docs
+
+
+def _unit_stream(
+    file: Path,
+    name: str,
+    *,
+    encoding: str,
+    seg: bool,
+    ner_map: Mapping[str, str] | None,
+    options: dict[str, Any],
+    on_progress: Callable[[int], None] | None = None,
+    part: tuple[int, int | None, int] | None = None,
+) -> Iterator[Doc]:
+    """The docs of one file before ``-n`` groups them: sentences (or documents)."""
     if ner_map and name != SPACY_FORMAT and "ner_map" in get_converter(name).options:
         # the converter maps labels on its tags, exactly as spaCy's CoNLL-U reader does
         options = {**options, "ner_map": dict(ner_map)}
         ner_map = None
-    docs = read_file(file, name, encoding=encoding, on_progress=on_progress, **options)
+    docs = read_file(file, name, encoding=encoding, on_progress=on_progress, part=part, **options)
     if seg:
         # sentences found by rule, one doc each, then grouped by n_sents like the others
         docs = split_sents(seg_sents(docs))
     if ner_map:
         docs = map_ner(docs, ner_map)
-    if name not in DOCUMENT_FORMATS:
-        docs = group_sents(docs, n_sents)
     return docs
 
 
@@ -403,6 +453,7 @@ def convert_corpus(
     shard_size: int | None = None,
     offset_units: str = "auto",
     lang: str | None = None,
+    jobs: int | None = None,
     stdout: IO[str] | None = None,
     on_report: Callable[[Any], None] | None = None,
     on_file: Callable[[Path, str, str], None] | None = None,
@@ -414,7 +465,9 @@ def convert_corpus(
     with the suffix of ``file_type`` (``"spacy"`` for DocBin, or a converter with a writer:
     ``conllu``, ``conll``, ``iob``, ``json``, ``jsonl``...); with ``concatenate`` it gets one
     output named after the input. ``output="-"`` writes a text format to ``stdout``.
-    ``shard_size`` (tokens) splits large DocBin outputs into shards. ``offset_units`` and
+    ``shard_size`` (tokens) splits large DocBin outputs into shards; a file larger than one
+    shard whose converter can cut it (CoNLL-U) is converted by ``jobs`` processes (default: one
+    per CPU), a part each (see :mod:`corpuskit.parts`). ``offset_units`` and
     ``lang`` go to the converters that take them (the offset JSONL formats); such converters
     pass a per-file report (e.g. the offset units they detected) to ``on_report``.
 
@@ -479,13 +532,13 @@ def convert_corpus(
                 done += file.stat().st_size
 
     # (output relative path, inputs) pairs
-    jobs: list[tuple[Path, list[tuple[Path, str, str]]]]
+    outputs: list[tuple[Path, list[tuple[Path, str, str]]]]
     if concatenate or input_path.is_file():
-        jobs = [(Path(input_path.resolve().name or "corpus").with_suffix(suffix), files)]
+        outputs = [(Path(input_path.resolve().name or "corpus").with_suffix(suffix), files)]
     else:
-        jobs = [(f.relative_to(input_path).with_suffix(suffix), [(f, n, r)]) for f, n, r in files]
+        outputs = [(f.relative_to(input_path).with_suffix(suffix), [(f, n, r)]) for f, n, r in files]
         seen: dict[Path, Path] = {}
-        for rel, entries in jobs:
+        for rel, entries in outputs:
             if rel in seen:
                 raise UsageError(
                     f"{seen[rel]} and {entries[0][0]} would both be written to {rel}; "
@@ -496,7 +549,7 @@ def convert_corpus(
     if to_stdout:
         assert stdout is not None
         conv = get_converter(file_type)
-        for _rel, entries in jobs:
+        for _rel, entries in outputs:
             counter = _Counter(stream(entries))
             conv.dump(counter, stdout)
             result.files.append(
@@ -506,7 +559,7 @@ def convert_corpus(
 
     out_dir = Path(output)
     inputs = {f.resolve() for f, _, _ in files}
-    for rel, _entries in jobs:
+    for rel, _entries in outputs:
         if (out_dir / rel).resolve() in inputs:
             raise UsageError(
                 f"{out_dir / rel}: the output would overwrite an input file; choose another OUTPUT"
@@ -517,10 +570,27 @@ def convert_corpus(
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".corpuskit-convert-", dir=out_dir))
     try:
-        for rel, entries in jobs:
+        for rel, entries in outputs:
             staged = staging / rel
             staged.parent.mkdir(parents=True, exist_ok=True)
-            result.files.append(_write(stream(entries), staged, rel, entries, file_type, shard_size))
+            cf = None
+            if file_type == SPACY_FORMAT and len(entries) == 1 and not seg_sents:
+                cf = _write_in_parts(
+                    entries,
+                    staged,
+                    rel,
+                    encoding=encoding,
+                    n_sents=n_sents,
+                    ner_map=ner_map,
+                    options=options,
+                    shard_size=shard_size,
+                    jobs=jobs,
+                    on_file=on_file,
+                    on_progress=progress if on_progress is not None else None,
+                )
+            if cf is None:
+                cf = _write(stream(entries), staged, rel, entries, file_type, shard_size)
+            result.files.append(cf)
         for cf in result.files:
             assert cf.output is not None
             _move_into_place(staging / cf.output, out_dir / cf.output)
@@ -557,6 +627,59 @@ def _fix_modes(path: Path) -> None:
     for p in paths:
         with contextlib.suppress(OSError):
             p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
+
+
+def _write_in_parts(
+    entries: list[tuple[Path, str, str]],
+    staged: Path,
+    rel: Path,
+    *,
+    encoding: str,
+    n_sents: int,
+    ner_map: Mapping[str, str] | None,
+    options: dict[str, Any],
+    shard_size: int | None,
+    jobs: int | None,
+    on_file: Callable[[Path, str, str], None] | None,
+    on_progress: Callable[[int], None] | None,
+) -> ConvertedFile | None:
+    """One large file converted by several processes (:mod:`corpuskit.parts`), else None."""
+    from .docbin import SHARD_TOKENS
+    from .parts import default_jobs, plan_parts, write_parts
+
+    file, name, reason = entries[0]
+    if name == SPACY_FORMAT or name in DOCUMENT_FORMATS:
+        return None
+    conv = get_converter(name)
+    jobs = default_jobs() if jobs is None else jobs
+    shard_tokens = shard_size if shard_size is not None else SHARD_TOKENS
+    if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
+        return None
+    known = {k: v for k, v in options.items() if k in conv.options}
+    scan = conv.scan(file, encoding=encoding, **known)
+    if scan is None:
+        return None
+    parts = plan_parts(scan, n_sents=n_sents, shard_tokens=shard_tokens, jobs=jobs)
+    if parts is None:
+        return None
+    if on_file is not None:
+        on_file(file, name, reason)
+    stats = write_parts(
+        file,
+        name,
+        parts,
+        staged,
+        encoding=encoding,
+        n_sents=n_sents,
+        ner_map=ner_map,
+        options=scan.options,
+        shard_tokens=shard_tokens,
+        jobs=jobs,
+        on_progress=on_progress,
+    )
+    if stats is None:
+        return None
+    return ConvertedFile(entries, rel, list(stats.paths), stats.n_docs, stats.n_sents, stats.n_tokens)
 
 
 def _write(

@@ -1273,6 +1273,10 @@ def read_docbin(path: str | Path) -> Iterator[Doc]:
         yield from _decode(_parse(_read_file(f), str(f)))
 
 
+#: Tokens per shard of a large corpus (:func:`write_docbin`, ``corpuskit convert --shard-size``).
+SHARD_TOKENS = 500_000
+
+
 @dataclass(slots=True)
 class WriteStats:
     """What :func:`write_docbin` wrote."""
@@ -1302,7 +1306,7 @@ def write_docbin(
     docs: Iterable[Doc],
     path: str | Path,
     *,
-    shard_tokens: int = 500_000,
+    shard_tokens: int = SHARD_TOKENS,
     attrs: Iterable[str | int] | None = None,
     store_user_data: bool = True,
 ) -> WriteStats:

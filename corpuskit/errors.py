@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["ConfigError", "CorpusError", "DocBinError", "FormatError", "UsageError"]
 
 
@@ -30,6 +32,10 @@ class FormatError(CorpusError, ValueError):
         self.reason = message
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled with its location (a worker process's error reaches the parent whole)
+        return (_rebuild, (type(self), self.reason, self.path, self.line, self.column))
+
     def _render(self) -> str:
         where = self.location
         return f"{where}: {self.reason}" if where else self.reason
@@ -45,6 +51,12 @@ class FormatError(CorpusError, ValueError):
             if self.column is not None:
                 parts.append(str(self.column))
         return ":".join(parts)
+
+
+def _rebuild(
+    cls: type[FormatError], message: str, path: str | None, line: int | None, column: int | None
+) -> FormatError:
+    return cls(message, path=path, line=line, column=column)
 
 
 class DocBinError(FormatError):

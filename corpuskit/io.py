@@ -11,27 +11,64 @@ from typing import IO, Any
 
 from .errors import FormatError, UsageError
 
-__all__ = ["atomic_open", "iter_files", "open_binary", "read_lines", "sniff_lines", "temp_beside"]
+__all__ = [
+    "atomic_open",
+    "iter_files",
+    "open_binary",
+    "read_line_blocks",
+    "read_lines",
+    "sniff_lines",
+    "temp_beside",
+]
 
 _CHUNK = 1 << 20
 
 
-def read_lines(path: str | Path, *, encoding: str = "utf-8") -> Iterator[str]:
+def read_lines(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    start: int = 0,
+    end: int | None = None,
+    first_line: int = 0,
+) -> Iterator[str]:
     """Yield the physical lines of a text file, without their line ends (``\\n`` or ``\\r\\n``).
 
     Lines are split on ``\\n`` only, so line N here is line N in any editor. A UTF-8 BOM is
     dropped. A NUL byte (a binary file) or bytes that are not valid in ``encoding`` raise a
     :class:`FormatError` naming the file and line.
+
+    ``start`` and ``end`` read only the bytes ``start:end`` (a part of the file that begins at
+    a line start); ``first_line`` is the number of lines before ``start``, so that errors name
+    the line of the whole file.
     """
+    for rows in read_line_blocks(path, encoding=encoding, start=start, end=end, first_line=first_line):
+        yield from rows
+
+
+def read_line_blocks(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    start: int = 0,
+    end: int | None = None,
+    first_line: int = 0,
+) -> Iterator[list[str]]:
+    """The lines of :func:`read_lines`, a list of them (about a megabyte) at a time."""
     path = Path(path)
     with open_binary(path) as fh:
-        line_no = 0
+        if start:
+            fh.seek(start)
+        left = None if end is None else max(end - start, 0)
+        line_no = first_line
         rest = b""
-        first = True
+        first = start == 0
         while True:
-            chunk = fh.read(_CHUNK)
+            chunk = fh.read(_CHUNK if left is None else min(_CHUNK, left))
             if not chunk:
                 break
+            if left is not None:
+                left -= len(chunk)
             data = rest + chunk
             cut = data.rfind(b"\n")
             if cut == -1:
@@ -41,12 +78,12 @@ def read_lines(path: str | Path, *, encoding: str = "utf-8") -> Iterator[str]:
             if first:
                 block = _strip_bom(block, encoding)
                 first = False
-            yield from _decode_block(block, path, line_no, encoding)
+            yield _decode_block(block, path, line_no, encoding)
             line_no += block.count(b"\n")
         if rest:
             if first:
                 rest = _strip_bom(rest, encoding)
-            yield from _decode_block(rest + b"\n", path, line_no, encoding)
+            yield _decode_block(rest + b"\n", path, line_no, encoding)
 
 
 def open_binary(path: str | Path) -> IO[bytes]:
@@ -67,7 +104,7 @@ def _strip_bom(block: bytes, encoding: str) -> bytes:
     return block[3:] if utf8 and block.startswith(b"\xef\xbb\xbf") else block
 
 
-def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iterator[str]:
+def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> list[str]:
     nul = block.find(b"\x00")
     if nul != -1:
         line = line_no + block.count(b"\n", 0, nul) + 1
@@ -89,13 +126,11 @@ def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> Iter
         raise FormatError(
             f"byte {bad!r} is not valid {encoding}{hint}", path=str(path), line=line, column=col
         ) from None
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     rows = text.split("\n")
     rows.pop()  # the block ends with "\n"
-    if "\r" not in text:
-        yield from rows
-        return
-    for row in rows:
-        yield row[:-1] if row.endswith("\r") else row
+    return rows
 
 
 def sniff_lines(path: str | Path, n: int = 50, *, encoding: str = "utf-8") -> list[str]:

@@ -8,11 +8,35 @@ from importlib.metadata import entry_points
 from typing import IO, Any
 
 import catalogue
+import numpy as np
+import numpy.typing as npt
 
 from .doc import Doc
 from .errors import UsageError
 
-__all__ = ["Converter", "get_converter", "list_converters", "registry"]
+__all__ = ["Converter", "FileScan", "get_converter", "list_converters", "registry"]
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """Where a file may be cut into parts that a converter reads independently.
+
+    Cut ``k`` is at byte ``offsets[k]`` (a line start) after ``lines[k]`` lines; the converter
+    yields ``units[k]`` docs and ``tokens[k]`` tokens from the bytes before it. Reading the
+    bytes between two cuts (as a :class:`~corpuskit.corpus.LineSource` with ``start``, ``end``
+    and ``first_line``) with ``options`` yields exactly the docs that reading the whole file
+    yields for that stretch. ``options`` are the parse options with every whole-file decision
+    taken (a CoNLL-U file's "has NER" flag); ``n_units`` and ``n_tokens`` count the whole file.
+    """
+
+    options: dict[str, Any]
+    offsets: npt.NDArray[np.int64]
+    lines: npt.NDArray[np.int64]
+    units: npt.NDArray[np.int64]
+    tokens: npt.NDArray[np.int64]
+    n_units: int
+    n_tokens: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -25,6 +49,9 @@ class Converter:
     - ``write(docs, out, **options)`` writes Docs as text to an open text stream.
     - ``detect(head) -> float`` scores (0-1) how well the first lines of a file fit the format.
     - ``options``: the keyword options ``parse`` accepts, so a CLI passes only those.
+    - ``scan(path, *, encoding, **options) -> FileScan | None`` (optional) finds where a large
+      file may be cut, so that ``convert`` reads its parts in parallel; ``parse`` then numbers
+      lines from ``lines.first_line + 1``. None means "read it whole".
     """
 
     name: str
@@ -35,6 +62,7 @@ class Converter:
     options: frozenset[str] = field(default_factory=frozenset)
     write_options: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
+    scan: Callable[..., FileScan | None] | None = None
 
     def read(
         self, lines: Iterable[str], *, source: str | None = None, **options: Any

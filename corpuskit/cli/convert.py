@@ -94,6 +94,13 @@ def _input_size(path: Path) -> int:
     default=None,
     help="Split a .spacy output into shards of about this many tokens.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for a CoNLL-U file larger than one shard (default: one per CPU).",
+)
 def convert_cli(
     input_path: Path,
     output: Path,
@@ -109,6 +116,7 @@ def convert_cli(
     offset_units: str,
     lang: str | None,
     shard_size: int | None,
+    jobs: int | None,
 ) -> None:
     """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -)."""
     progress = _Progress(_input_size(input_path) if input_path.exists() else 0)
@@ -136,6 +144,7 @@ def convert_cli(
             concatenate=concatenate,
             encoding=encoding,
             shard_size=shard_size,
+            jobs=jobs,
             offset_units=offset_units,
             lang=lang,
             on_report=on_report,

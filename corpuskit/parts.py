@@ -1,0 +1,198 @@
+"""One large text file converted to DocBin shards by several processes, one part each.
+
+A converter with a :attr:`~corpuskit.registry.Converter.scan` says where its files may be cut
+(for CoNLL-U: after any sentence that an empty line follows). When a file holds more tokens
+than one shard, :func:`plan_parts` cuts it into parts of about equal size at cuts that keep
+``-n`` groups whole, and :func:`write_parts` converts each part into its own shard in a process
+of its own. The shards hold exactly the docs one process would have written, in the same
+order; only where one shard ends and the next begins differs. Every part is checked against
+the scan (the docs its reader yielded); if any disagrees, nothing is kept and the caller
+converts the file in one process.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import shutil
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .docbin import WriteStats
+from .registry import FileScan
+
+__all__ = ["Part", "default_jobs", "plan_parts", "write_parts"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Bytes ``start:end`` of a file (``end`` None: to its end), after ``first_line`` lines,
+    from which its converter yields ``units`` docs (sentences)."""
+
+    start: int
+    end: int | None
+    first_line: int
+    units: int
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def plan_parts(scan: FileScan, *, n_sents: int, shard_tokens: int, jobs: int) -> list[Part] | None:
+    """Parts for ``jobs`` processes, or None when one process should convert the file.
+
+    Only a file of more than ``shard_tokens`` tokens (one that becomes a shard directory
+    anyway) is cut, into a multiple of ``jobs`` parts of at most about ``shard_tokens`` tokens;
+    every cut but the file's end falls after a multiple of ``n_sents`` sentences, so that no
+    ``-n`` group is split.
+    """
+    if jobs < 2 or scan.n_tokens <= shard_tokens:
+        return None
+    n_parts = jobs * math.ceil(scan.n_tokens / (jobs * shard_tokens))
+    unit = max(n_sents, 1)
+    ok = (scan.units % unit == 0) & (scan.units > 0) & (scan.units < scan.n_units)
+    candidates = np.flatnonzero(ok)
+    if not len(candidates):
+        return None
+    targets = scan.n_tokens * np.arange(1, n_parts, dtype=np.float64) / n_parts
+    picked = np.searchsorted(scan.tokens[candidates], targets)
+    cuts = candidates[np.unique(np.minimum(picked, len(candidates) - 1))]
+    parts: list[Part] = []
+    start, first_line, units = 0, 0, 0
+    for c in cuts.tolist():
+        parts.append(Part(start, int(scan.offsets[c]), first_line, int(scan.units[c]) - units))
+        start, first_line, units = int(scan.offsets[c]), int(scan.lines[c]), int(scan.units[c])
+    parts.append(Part(start, None, first_line, scan.n_units - units))
+    return parts if len(parts) > 1 else None
+
+
+def _convert_part(
+    file: Path,
+    name: str,
+    part: Part,
+    encoding: str,
+    n_sents: int,
+    ner_map: Mapping[str, str] | None,
+    options: dict[str, Any],
+    out: Path,
+    shard_tokens: int,
+) -> tuple[WriteStats, int]:
+    """In a worker: one part written as ``out`` (a file or a shard directory); its unit count."""
+    from .corpus import _unit_stream  # corpus imports this module
+    from .docbin import write_docbin
+    from .transforms import group_sents
+
+    counted = 0
+
+    def count(docs: Any) -> Any:
+        nonlocal counted
+        for doc in docs:
+            counted += 1
+            yield doc
+
+    units = _unit_stream(
+        file,
+        name,
+        encoding=encoding,
+        seg=False,
+        ner_map=ner_map,
+        options=options,
+        part=(part.start, part.end, part.first_line),
+    )
+    stats = write_docbin(group_sents(count(units), n_sents), out, shard_tokens=shard_tokens)
+    return stats, counted
+
+
+def _context() -> Any:
+    # fork starts workers at once and is safe while this process runs no other thread;
+    # elsewhere (threads, or no fork) a clean interpreter is started per worker
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def write_parts(
+    file: Path,
+    name: str,
+    parts: list[Part],
+    target: Path,
+    *,
+    encoding: str,
+    n_sents: int,
+    ner_map: Mapping[str, str] | None,
+    options: dict[str, Any],
+    shard_tokens: int,
+    jobs: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> WriteStats | None:
+    """Convert ``parts`` of ``file`` in ``jobs`` processes into the shard directory ``target``.
+
+    The first error in file order is raised (after every earlier part has finished, so it is
+    the error one process would have met first). None, with nothing left behind, when a part's
+    reader yielded another number of docs than the scan counted.
+    """
+    target.mkdir(parents=True)
+    stem = target.name[: -len(".spacy")] if target.name.endswith(".spacy") else target.name
+    outs = [target / f".part-{k:04d}.spacy" for k in range(len(parts))]
+    futures: list[Future[tuple[WriteStats, int]]] = []
+    ok = False
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(parts)), mp_context=_context()) as pool:
+            futures = [
+                pool.submit(
+                    _convert_part, file, name, part, encoding, n_sents, ner_map, options, out, shard_tokens
+                )
+                for part, out in zip(parts, outs, strict=True)
+            ]
+            pending = set(futures)
+            done_bytes = 0
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for f in done:
+                    part = parts[futures.index(f)]
+                    end = part.end if part.end is not None else file.stat().st_size
+                    done_bytes += end - part.start
+                failed = [k for k, f in enumerate(futures) if f.done() and f.exception() is not None]
+                if failed and all(f.done() for f in futures[: failed[0]]):
+                    break  # every earlier part is done: this is the first error in the file
+                if on_progress is not None:
+                    on_progress(done_bytes)
+            for f in futures:
+                if not f.done():
+                    f.cancel()
+            first_error = next((f.exception() for f in futures if f.done() and f.exception()), None)
+            if first_error is not None:
+                raise first_error
+        results = [f.result() for f in futures]
+        if any(counted != part.units for (_, counted), part in zip(results, parts, strict=True)):
+            return None
+        stats = WriteStats()
+        for k, (part_stats, _) in enumerate(results):
+            stats.n_docs += part_stats.n_docs
+            stats.n_sents += part_stats.n_sents
+            stats.n_tokens += part_stats.n_tokens
+            shards = sorted(outs[k].iterdir()) if outs[k].is_dir() else [outs[k]]
+            for shard in shards:
+                dest = target / f"{stem}-{len(stats.paths):04d}.spacy"
+                os.replace(shard, dest)
+                stats.paths.append(dest)
+            if outs[k].is_dir():
+                outs[k].rmdir()
+        ok = True
+        return stats
+    finally:
+        if not ok:
+            shutil.rmtree(target, ignore_errors=True)
