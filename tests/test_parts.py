@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def test_plan_keeps_groups_whole(big: Path) -> None:
     assert sum(p.units for p in parts) == scan.n_units
     assert all(p.units % 10 == 0 for p in parts[:-1])
     assert parts[0].start == 0 and parts[-1].end is None
-    assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
+    assert all(a.end == b.start for a, b in pairwise(parts))
 
 
 @pytest.mark.parametrize("n_sents", [1, 10])
