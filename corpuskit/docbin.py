@@ -9,6 +9,7 @@ See ``docs/docbin.md``. Only this module knows those bytes.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import shutil
@@ -91,6 +92,7 @@ _SYMBOL_TABLE: dict[int, str | None] = dict(enumerate(SYMBOL_NAMES))
 _SMALL_COLUMN = 4096  # below this many tokens, a dict lookup beats building a hash index
 _FIB = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, for Fibonacci hashing
 _MAX_CACHE = 2_000_000  # strings whose hash is remembered across the batches of one write
+_MISSING = 1  # "not looked up yet" in an ID column (a real ID 1, IS_ALPHA, is just looked up again)
 _BATCH_TOKENS = 100_000  # docs are encoded in batches of this many tokens while the last is compressed
 _SPAN_STRUCT = struct.Struct(">QQQllll")
 _REQUIRED = ("attrs", "tokens", "spaces", "lengths", "strings", "cats")
@@ -244,13 +246,74 @@ def _span_group_bytes(doc: Doc, ids: dict[str | None, int]) -> bytes:
     return _pack(msg)
 
 
+class _StringIds:
+    """spaCy's IDs of strings and their names, remembered across the batches of one write.
+
+    A column is looked up in one pass; only the strings not seen before are hashed. The
+    strings a batch uses are read back from its ID columns (``np.unique``), not collected
+    from the (many times larger) string columns.
+    """
+
+    __slots__ = ("ids", "morphs", "names")
+
+    def __init__(self) -> None:
+        self.ids: dict[str | None, int] = {None: 0, "": 0}
+        self.names: dict[int, str] = {0: ""}
+        self.morphs: dict[str | None, str | None] = {None: None}  # FEATS -> spaCy's normal form
+
+    def add(self, strings: Iterable[str]) -> None:
+        ids = self.ids
+        keys = [k for k in set(strings) if k not in ids]
+        if not keys:
+            return
+        if len(ids) > _MAX_CACHE:
+            self.__init__()  # type: ignore[misc]
+            ids = self.ids
+        try:
+            hashes = hash_strings(keys).tolist()
+        except UnicodeEncodeError as e:
+            raise DocBinError(f"a string is not encodable as UTF-8: {e.object[e.start : e.end]!r}") from None
+        ids.update(zip(keys, hashes, strict=True))
+        self.names.update(zip(hashes, keys, strict=True))
+
+    def column(self, values: list[Any]) -> U64:
+        """The IDs of ``values`` (None -> 0)."""
+        out = np.fromiter(map(self.ids.get, values, repeat(_MISSING)), dtype=np.uint64, count=len(values))
+        missing = np.flatnonzero(out == _MISSING).tolist()
+        if missing:
+            self.add([values[i] for i in missing])
+            get = self.ids.__getitem__
+            out[missing] = [get(values[i]) for i in missing]
+        return out
+
+    def strings(self, column: U64) -> list[str]:
+        """The strings of the non-zero IDs in ``column``."""
+        names = self.names
+        return [names[h] for h in np.unique(column).tolist() if h]
+
+    def normal_morphs(self, raw: list[str | None]) -> list[str | None]:
+        """spaCy's form of each FEATS value ("_" for an empty analysis)."""
+        norm = self.morphs
+        try:
+            return list(map(norm.__getitem__, raw))
+        except KeyError:
+            for m in set(raw).difference(norm):
+                assert m is not None
+                try:
+                    norm[m] = normalize_morph(m) or "_"
+                except ValueError as e:
+                    raise DocBinError(f"Doc.morphs: {e}") from None
+            return list(map(norm.__getitem__, raw))
+
+
 def _encode(
     docs: Sequence[Doc],
     attrs: Sequence[int],
     store_user_data: bool,
-    cache: dict[str | None, int] | None = None,
+    ids: _StringIds | None = None,
 ) -> _Chunk:
     """The columns of ``docs``: every string hashed once, the token matrix built with numpy."""
+    ids = _StringIds() if ids is None else ids
     lengths_list = [len(d.words) for d in docs]
     n = sum(lengths_list)
     lengths = np.asarray(lengths_list, dtype=np.int32)
@@ -266,16 +329,7 @@ def _encode(
     norms = _flat(docs, "norms", lengths_list)
     deps = _flat(docs, "deps", lengths_list)
     raw_morphs = _flat(docs, "morphs", lengths_list)
-    morphs = None
-    morph_norm: dict[str | None, str | None] = {None: None}
-    if raw_morphs is not None:
-        for m in dict.fromkeys(raw_morphs):
-            if m is not None:
-                try:
-                    morph_norm[m] = normalize_morph(m) or "_"
-                except ValueError as e:
-                    raise DocBinError(f"Doc.morphs: {e}") from None
-        morphs = list(map(morph_norm.__getitem__, raw_morphs))
+    morphs = None if raw_morphs is None else ids.normal_morphs(raw_morphs)
 
     # Entities and span groups: per-span lists, then the token columns with numpy.
     ent_docs = [i for i, d in enumerate(docs) if d.ents is not None]
@@ -300,39 +354,17 @@ def _encode(
                 span_strings.add(s.label)
                 span_strings.add(s.kb_id)
                 span_strings.add(s.id)
+    ids.add(span_strings)
 
-    # Hash every distinct string once. The strings table is what spaCy's DocBin.add puts in:
-    # text, tag_, lemma_, norm_, str(morph), dep_, ent_type_, ent_kb_id_, ent_id_ of every token,
-    # label, kb_id, id of every span.
-    string_cols = [c for c in (tags, lemmas, norms, deps) if c is not None]
-    uniq: dict[str | None, None] = dict.fromkeys(words)
-    for col in string_cols:
-        uniq.update(dict.fromkeys(col))
-    for spans_col in (e_label, e_kb, e_id, span_strings):
-        uniq.update(dict.fromkeys(spans_col))
-    uniq.pop(None, None)
-    strings: set[str] = set(uniq)  # type: ignore[arg-type]
-    strings.update(m for m in morph_norm.values() if m and m != "_")
-    uniq.update(dict.fromkeys(morph_norm.values()))
-    uniq.pop(None, None)
-    ids: dict[str | None, int] = {} if cache is None else cache
-    if len(ids) > _MAX_CACHE:
-        ids.clear()
-    keys = [k for k in uniq if k not in ids] if ids else list(uniq)
-    try:
-        hashes = hash_strings(keys)  # type: ignore[arg-type]
-    except UnicodeEncodeError as e:
-        raise DocBinError(f"a string is not encodable as UTF-8: {e.object[e.start : e.end]!r}") from None
-    ids.update(zip(keys, hashes.tolist(), strict=True))
-    ids[None] = 0
-    get = ids.__getitem__
+    # The strings table is what spaCy's DocBin.add puts in: text, tag_, lemma_, norm_,
+    # str(morph), dep_, ent_type_, ent_kb_id_, ent_id_ of every token, label, kb_id, id of
+    # every span.
     zeros = np.zeros(n, dtype=np.uint64)
 
     def column(values: list[Any] | None) -> U64:
-        if values is None:
-            return zeros
-        return np.fromiter(map(get, values), dtype=np.uint64, count=len(values))
+        return zeros if values is None else ids.column(values)
 
+    strings: set[str] = set(span_strings)
     cols: dict[int, U64] = {}
     cols[ORTH] = column(words)
     if n and not cols[ORTH].all():
@@ -346,6 +378,9 @@ def _encode(
     cols[NORM] = column(norms)
     cols[DEP] = column(deps)
     cols[MORPH] = column(morphs)
+    for c in (ORTH, TAG, LEMMA, NORM, DEP):
+        strings.update(ids.strings(cols[c]))
+    strings.update(m for m in ids.strings(cols[MORPH]) if m != "_")
 
     pos_list = _flat(docs, "pos", lengths_list)
     pos_ids: dict[str | None, int] = {None: 0, "": 0}
@@ -417,9 +452,10 @@ def _encode(
         idx = np.repeat(starts, span_len) + (np.arange(total) - np.repeat(first, span_len))
         iob[idx] = 1
         iob[starts] = 3
-        ent_type[idx] = np.repeat(column(e_label), span_len)
-        ent_kb[idx] = np.repeat(column(e_kb), span_len)
-        ent_id[idx] = np.repeat(column(e_id), span_len)
+        for values, col in ((e_label, ent_type), (e_kb, ent_kb), (e_id, ent_id)):
+            span_ids = column(values)
+            col[idx] = np.repeat(span_ids, span_len)
+            strings.update(values)
     cols[ENT_IOB] = iob
     cols[ENT_TYPE] = ent_type
     cols[ENT_KB_ID] = ent_kb
@@ -463,7 +499,7 @@ def _encode(
         strings=strings,
         cats=[d.cats for d in docs],
         flags=[{"has_unknown_spaces": d.has_unknown_spaces} for d in docs],
-        span_groups=[_span_group_bytes(d, ids) for d in docs],
+        span_groups=[_span_group_bytes(d, ids.ids) for d in docs],
         user_data=user_data,
     )
 
@@ -496,7 +532,7 @@ def _serialise(
     store_user_data: bool,
     out: Callable[[bytes], object],
     *,
-    cache: dict[str | None, int] | None = None,
+    ids: _StringIds | None = None,
 ) -> list[_Chunk]:
     """Write ``zlib(msgpack(DocBin))`` of ``chunks`` then ``docs`` to ``out``, piece by piece.
 
@@ -515,7 +551,7 @@ def _serialise(
         )
     comp = zlib.compressobj()
     done: list[_Chunk] = []
-    cache = {} if cache is None else cache
+    ids = _StringIds() if ids is None else ids
     threaded = n_total > _BATCH_TOKENS
     with ThreadPoolExecutor(max_workers=1) if threaded else contextlib.nullcontext() as pool:
         pending: Future[object] | None = None
@@ -543,11 +579,11 @@ def _serialise(
             feed(np.ascontiguousarray(c.tokens, dtype="<u8").tobytes())
             done.append(c)
         for batch in _batches(docs, _BATCH_TOKENS):
-            c = _encode(batch, attrs, store_user_data, cache)
+            c = _encode(batch, attrs, store_user_data, ids)
             feed(np.ascontiguousarray(c.tokens, dtype="<u8").tobytes())
             done.append(c)
         if not done:
-            done.append(_encode([], attrs, store_user_data, cache))
+            done.append(_encode([], attrs, store_user_data, ids))
         tail: dict[str, Any] = {
             "spaces": np.concatenate([c.spaces for c in done]).astype(bool).tobytes(),
             "lengths": np.concatenate([c.lengths for c in done]).astype("<i4").tobytes(),
@@ -1325,9 +1361,32 @@ def write_docbin(
     target = Path(path)
     _check_replaceable(target)
     int_attrs = _intify_attrs(attrs)
+    with _gc_paused():
+        return _write_shards(docs, target, shard_tokens, int_attrs, store_user_data)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while docs are read and encoded.
+
+    Docs hold no reference cycles, but a shard of them is a million container objects that
+    every full collection would walk again (an eighth of a conversion's time).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_shards(
+    docs: Iterable[Doc], target: Path, shard_tokens: int, int_attrs: list[int], store_user_data: bool
+) -> WriteStats:
     stem = target.name[: -len(".spacy")] if target.name.endswith(".spacy") else target.name
     stats = WriteStats()
-    cache: dict[str | None, int] = {}
+    ids = _StringIds()
     first: Path | None = None  # shard 0, beside the target until we know whether a shard 1 comes
     tmp_dir: Path | None = None
     shard_paths: list[Path] = []
@@ -1348,7 +1407,7 @@ def write_docbin(
             dest = tmp_dir / f"{stem}-{len(shard_paths):04d}.spacy"
         shard_paths.append(target / f"{stem}-{len(shard_paths):04d}.spacy")
         with open(dest, "wb") as fh:
-            chunks = _serialise([], batch, int_attrs, store_user_data, fh.write, cache=cache)
+            chunks = _serialise([], batch, int_attrs, store_user_data, fh.write, ids=ids)
         stats.n_docs += len(batch)
         for c in chunks:
             stats.n_tokens += int(c.lengths.sum(dtype=np.int64))
