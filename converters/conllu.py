@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain, islice
+from concurrent.futures import Executor
+from itertools import chain, islice, pairwise
 from operator import eq as _eq
 from pathlib import Path
 from typing import IO, Any
@@ -91,23 +92,44 @@ def file_has_ner(path: str | Path) -> bool:
     Only lines where a tab, ``|`` or ``=`` is followed by ``B-``/``I-``/``L-``/``U-``, or a tab
     or ``|`` by a lone ``O``, are decoded and checked.
     """
-    rest = b""
+    return any(_block_has_ner(block) for block in _byte_blocks(path, b"\n"))
+
+
+def _byte_blocks(
+    path: str | Path, end: bytes, size: int = 1 << 24, start: int = 0, stop: int | None = None
+) -> Iterator[bytes]:
+    """Bytes ``start:stop`` of a file in blocks of about ``size`` that end with ``end`` (but the last)."""
     with open_binary(path) as fh:
+        if start:
+            fh.seek(start)
+        left = stop - start if stop is not None else None
+        rest = b""
         while True:
-            chunk = fh.read(1 << 24)
-            data = rest + chunk
+            chunk = fh.read(size if left is None else min(size, left))
+            if left is not None:
+                left -= len(chunk)
             if not chunk:
-                data += b"\n"
-            cut = data.rfind(b"\n")
-            block, rest = data[: cut + 1], data[cut + 1 :]
-            for pos in _ner_candidates(block):
-                start = block.rfind(b"\n", 0, pos) + 1
-                end = block.find(b"\n", pos)
-                line = block[start:end].rstrip(b"\r").decode("utf-8", errors="replace")
-                if _line_has_ner(line):
-                    return True
-            if not chunk:
-                return False
+                if rest:
+                    yield rest
+                return
+            data = rest + chunk if rest else chunk
+            cut = data.rfind(end)
+            if cut == -1:
+                rest = data
+                continue
+            cut += len(end)
+            rest = data[cut:]
+            yield data if cut == len(data) else data[:cut]
+
+
+def _block_has_ner(block: bytes) -> bool:
+    for pos in _ner_candidates(block):
+        start = block.rfind(b"\n", 0, pos) + 1
+        end = block.find(b"\n", pos)
+        line = block[start : end if end != -1 else len(block)].rstrip(b"\r")
+        if _line_has_ner(line.decode("utf-8", errors="replace")):
+            return True
+    return False
 
 
 def _ner_candidates(block: bytes) -> list[int]:
@@ -121,9 +143,11 @@ def _ner_candidates(block: bytes) -> list[int]:
         tag = a[dash - 1]
         keep = np.isin(tag, _BILU) & np.isin(a[dash - 2], _BEFORE_TAG)
         found.extend((dash[keep] - 1).tolist())
-    o = np.flatnonzero(a[1:-1] == _O) + 1  # "O" between \t or | and | or a line end
+    o = np.flatnonzero(a[1:] == _O) + 1  # "O" between \t or | and | or a line end
     if len(o):
-        keep = np.isin(a[o - 1], _BEFORE_O) & np.isin(a[o + 1], _AFTER_O)
+        after = a[np.minimum(o + 1, len(a) - 1)]
+        after[o == len(a) - 1] = 10  # the last line may have no line end
+        keep = np.isin(a[o - 1], _BEFORE_O) & np.isin(after, _AFTER_O)
         found.extend(o[keep].tolist())
     return found
 
@@ -458,22 +482,12 @@ def _finish(
         rows = [rows[r] for r in keep]
         cols = [[col[r] for r in keep] for col in cols]
         n = len(rows)
-    # tuples of strings: msgpack writes them as arrays, and the garbage collector stops
-    # tracking them, which matters when a shard of Docs is held in memory
-    _ids, forms_l, lemmas_l, upos_l, xpos_l, feats_l, head_col, deprels, deps_l, misc_l = cols
-    lemmas_t = tuple(lemmas_l)
-    upos = tuple(upos_l)
-    xpos_t = tuple(xpos_l)
-    feats = tuple(feats_l)
-    deps_col = tuple(deps_l)
-    misc_t = tuple(misc_l)
-    forms = forms_l
-    misc = misc_t
+    _ids, forms, lemmas_col, upos, xpos_col, feats, head_col, deprels, deps_col, misc = cols
     entry: dict[str, Any] = {"n": n}
 
     # UPOS, and XPOS with UPOS standing in for "_"
     if _UPOS.issuperset(upos):
-        pos: list[str | None] = list(upos)
+        pos: list[str | None] = upos  # type: ignore[assignment]
     else:
         pos = []
         for k, u in enumerate(upos):
@@ -481,7 +495,7 @@ def _finish(
                 pos.append(u)
             elif u == "_" or not u:
                 if not u:
-                    entry["upos"] = upos  # an empty field is written back as it was
+                    entry["upos"] = tuple(upos)  # an empty field is written back as it was
                 pos.append(None)
             else:
                 raise _error(
@@ -491,10 +505,9 @@ def _finish(
                     lines[k],
                     _column_of(rows[k].split("\t"), 3),
                 )
-    tags: list[str | None]
-    tags = (
-        [u if x == "_" else x for x, u in zip(xpos_t, upos, strict=True)] if "_" in xpos_t else list(xpos_t)
-    )
+    tags: list[str | None] = xpos_col[:]  # type: ignore[assignment]
+    if "_" in xpos_col:
+        tags = [u if x == "_" else x for x, u in zip(xpos_col, upos, strict=True)]
 
     # FEATS, normalised as spaCy does (cached per distinct value)
     feats_norm = _FEATS_NORM
@@ -545,11 +558,11 @@ def _finish(
     head_fix = [[k, v] for k, v in sorted(fixes.items())]
 
     # DEPREL: "root" becomes "ROOT"
-    deps: list[str | None] = list(deprels)
-    for _ in range(deps.count("root")):
-        deps[deps.index("root")] = "ROOT"
     if "ROOT" in deprels or "" in deprels:
         entry["deprel"] = [[k, d] for k, d in enumerate(deprels) if d in ("ROOT", "")]
+    deps: list[str | None] = deprels  # type: ignore[assignment]
+    for _ in range(deps.count("root")):
+        deps[deps.index("root")] = "ROOT"
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
@@ -562,7 +575,7 @@ def _finish(
         for (_s, end, _f), m in zip(mwt, mwt_misc, strict=True):
             spaces[end - 1] = "SpaceAfter=No" not in m
 
-    lemmas: list[str | None] = list(lemmas_t)
+    lemmas: list[str | None] = lemmas_col  # type: ignore[assignment]
     iob: list[str] | None = None
     if set_ents:
         iob = ["O" if m == "_" else (_misc_ner_tag(m) or "O") for m in misc]
@@ -588,18 +601,18 @@ def _finish(
             entry["extra"] = extra
         # tuples of strings: msgpack writes them as arrays, and the garbage collector stops
         # tracking them, which matters when a shard of Docs is held in memory
-        if "_" in xpos_t or "" in xpos_t or morphology:
-            entry["xpos"] = xpos_t
+        if "_" in xpos_col or "" in xpos_col or morphology:
+            entry["xpos"] = tuple(xpos_col)
         if not _FEATS_ODD.isdisjoint(feats):
-            entry["feats"] = feats
+            entry["feats"] = tuple(feats)
         if head_fix:
             entry["head"] = head_fix
-        if "" in lemmas_t:
-            entry["lemma"] = lemmas_t
+        if "" in lemmas_col:
+            entry["lemma"] = tuple(lemmas_col)
         if deps_col.count("_") != n:
-            entry["deps"] = deps_col
+            entry["deps"] = tuple(deps_col)
         if not misc_blank:
-            entry["misc"] = misc
+            entry["misc"] = tuple(misc)
     return Doc(
         words=words,
         spaces=spaces,
@@ -928,54 +941,53 @@ _SCAN_BLOCK = 1 << 24
 _ID_BYTES = 12  # an ID longer than this (before its tab) sends the file to the whole-file reader
 
 
-def scan_conllu(path: str | Path, *, encoding: str = "utf-8", **options: Any) -> FileScan | None:
+def scan_conllu(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    executor: Executor | None = None,
+    workers: int = 1,
+    **options: Any,
+) -> FileScan | None:
     """Where a CoNLL-U file may be cut: after every sentence that an empty line follows.
 
     A byte scan (numpy) that counts sentences and word lines as :func:`parse_conllu` does; it
     gives up (None) on whatever it cannot count exactly that way: an encoding that is not
     ASCII-compatible, CR line ends, a line that is neither empty, a comment nor a word line
     starting with a digit (whitespace-only lines, say), an over-long ID. ``options`` come back
-    with ``ner`` decided for the whole file.
+    with ``ner`` decided for the whole file. With an ``executor``, ``workers`` stretches of the
+    file are scanned at the same time.
     """
     if "\n#\t".encode(encoding, errors="replace") != b"\n#\t":
         return None
     options = dict(options)
-    if options.get("ner") is None:
-        options["ner"] = file_has_ner(path)
-    offsets: list[npt.NDArray[np.int64]] = []
-    lines: list[npt.NDArray[np.int64]] = []
-    units: list[npt.NDArray[np.int64]] = []
-    tokens: list[npt.NDArray[np.int64]] = []
-    n_bytes = n_lines = n_units = n_tokens = 0
-    rest = b""
-    with open_binary(path) as fh:
-        while True:
-            chunk = fh.read(_SCAN_BLOCK)
-            data = rest + chunk
-            if chunk:
-                cut = data.rfind(b"\n\n")  # blocks end after an empty line
-                if cut == -1:
-                    rest = data
-                    continue
-                block, rest = data[: cut + 2], data[cut + 2 :]
-            else:
-                block, rest = data, b""
-            if block:
-                skip = 3 if n_bytes == 0 and block.startswith(b"\xef\xbb\xbf") else 0
-                found = _scan_block(block, skip)
-                if found is None:
-                    return None
-                o, ln, u, t, block_units, block_tokens = found
-                offsets.append(o + n_bytes)
-                lines.append(ln + n_lines)
-                units.append(u + n_units)
-                tokens.append(t + n_tokens)
-                n_bytes += len(block)
-                n_lines += block.count(b"\n")
-                n_units += block_units
-                n_tokens += block_tokens
-            if not chunk:
-                break
+    check_ner = options.get("ner") is None
+    size = Path(path).stat().st_size
+    bounds = _range_bounds(path, size, workers if executor is not None else 1)
+    ranges = list(pairwise(bounds))
+    if executor is not None and len(ranges) > 1:
+        starts, ends = zip(*ranges, strict=True)
+        n = len(ranges)
+        found = list(executor.map(_scan_range, [path] * n, starts, ends, [check_ner] * n))
+    else:
+        found = [_scan_range(path, a, b, check_ner) for a, b in ranges]
+    if any(f is None for f in found):
+        return None
+    offsets, lines, units, tokens = [], [], [], []
+    n_lines = n_units = n_tokens = 0
+    ner = bool(options.get("ner"))
+    for (start, _end), f in zip(ranges, found, strict=True):
+        assert f is not None
+        o, ln, u, t, r_units, r_tokens, r_lines, r_ner = f
+        offsets.append(o + start)
+        lines.append(ln + n_lines)
+        units.append(u + n_units)
+        tokens.append(t + n_tokens)
+        n_lines += r_lines
+        n_units += r_units
+        n_tokens += r_tokens
+        ner = ner or r_ner
+    options["ner"] = ner
 
     def cat(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
@@ -988,14 +1000,70 @@ def scan_conllu(path: str | Path, *, encoding: str = "utf-8", **options: Any) ->
         tokens=cat(tokens),
         n_units=n_units,
         n_tokens=n_tokens,
-        size=n_bytes,
+        size=size,
     )
 
 
-def _scan_block(block: bytes, skip: int) -> tuple[Any, Any, Any, Any, int, int] | None:
-    """Cuts in one block of whole lines: (offsets, lines, units, tokens, units, tokens)."""
+def _range_bounds(path: str | Path, size: int, n: int) -> list[int]:
+    """0, ``size`` and up to ``n - 1`` offsets between them, each right after an empty line."""
+    bounds = [0]
+    if n > 1:
+        with open_binary(path) as fh:
+            for k in range(1, n):
+                fh.seek(size * k // n)
+                window = fh.read(1 << 20)
+                at = window.find(b"\n\n")
+                if at != -1:
+                    bound = size * k // n + at + 2
+                    if bounds[-1] < bound < size:
+                        bounds.append(bound)
+    bounds.append(size)
+    return bounds
+
+
+def _scan_range(path: str | Path, start: int, end: int, check_ner: bool) -> tuple[Any, ...] | None:
+    """The cuts of bytes ``start:end`` (offsets relative to ``start``), their units, tokens,
+    line ends, and whether an NER tag is in them (when ``check_ner``)."""
+    offsets: list[npt.NDArray[np.int64]] = []
+    lines: list[npt.NDArray[np.int64]] = []
+    units: list[npt.NDArray[np.int64]] = []
+    tokens: list[npt.NDArray[np.int64]] = []
+    n_bytes = n_lines = n_units = n_tokens = 0
+    ner = False
+    for block in _byte_blocks(path, b"\n\n", _SCAN_BLOCK, start, end):  # ending after an empty line
+        skip = 3 if start + n_bytes == 0 and block.startswith(b"\xef\xbb\xbf") else 0
+        found = _scan_block(block, skip)
+        if found is None:
+            return None
+        if check_ner and not ner and _block_has_ner(block):
+            ner = True
+        o, ln, u, t, block_units, block_tokens, block_lines = found
+        offsets.append(o + n_bytes)
+        lines.append(ln + n_lines)
+        units.append(u + n_units)
+        tokens.append(t + n_tokens)
+        n_bytes += len(block)
+        n_lines += block_lines
+        n_units += block_units
+        n_tokens += block_tokens
+    empty = np.zeros(0, dtype=np.int64)
+    return (
+        np.concatenate(offsets) if offsets else empty,
+        np.concatenate(lines) if lines else empty,
+        np.concatenate(units) if units else empty,
+        np.concatenate(tokens) if tokens else empty,
+        n_units,
+        n_tokens,
+        n_lines,
+        ner,
+    )
+
+
+def _scan_block(block: bytes, skip: int) -> tuple[Any, Any, Any, Any, int, int, int] | None:
+    """Cuts in one block of whole lines: (offsets, lines, units, tokens) of each, and the
+    block's units, tokens and line ends."""
     a = np.frombuffer(block, dtype=np.uint8)
-    if np.any(a == 13):  # CR: leave CRLF files to the whole-file reader
+    if b"\r" in block:  # CR: leave CRLF files to the whole-file reader
         return None
     nl = np.flatnonzero(a == 10)
     ends = nl if block.endswith(b"\n") else np.append(nl, len(a))
@@ -1004,36 +1072,40 @@ def _scan_block(block: bytes, skip: int) -> tuple[Any, Any, Any, Any, int, int] 
     starts[1:] = ends[:-1] + 1
     empty = ends == starts
     first = a[np.minimum(starts, len(a) - 1)]
-    digit = ~empty & (first >= 48) & (first <= 57)
+    digit = (first >= 48) & (first <= 57)
     if not np.all(empty | digit | (first == 35)):
         return None
     # word lines whose ID holds "-" or "." (multiword tokens, empty nodes) are not tokens
-    s = starts[digit]
-    done = np.zeros(len(s), dtype=bool)
-    odd = np.zeros(len(s), dtype=bool)
+    word = np.flatnonzero(digit)
+    at = starts[word]
+    odd = np.zeros(len(word), dtype=bool)
+    todo = np.arange(len(word))  # lines whose ID has not ended yet
+    last = len(a) - 1
     for k in range(1, _ID_BYTES):
-        at = s + k
-        c = a[np.minimum(at, len(a) - 1)]
+        c = a[np.minimum(at[todo] + k, last)]
         sep = (c == 45) | (c == 46)
-        odd |= sep & ~done
-        done |= sep | (c == 9) | (c == 10) | (at >= len(a))
-    if not np.all(done):
+        odd[todo[sep]] = True
+        todo = todo[~(sep | (c == 9) | (c == 10))]
+        if not len(todo):
+            break
+    else:
         return None
     token = np.zeros(len(ends), dtype=np.int64)
-    token[np.flatnonzero(digit)[~odd]] = 1
+    token[word[~odd]] = 1
     following_empty = np.append(empty[1:], True)  # the end of the block ends a sentence too
     sent_end = digit & following_empty
     cum_units = np.cumsum(sent_end, dtype=np.int64)
     cum_tokens = np.cumsum(token)
     # a cut after the empty line that follows a sentence's last word line
-    at = np.flatnonzero(sent_end[:-1] & empty[1:])
+    cut = np.flatnonzero(sent_end[:-1] & empty[1:])
     return (
-        ends[at + 1].astype(np.int64) + 1,
-        at.astype(np.int64) + 2,
-        cum_units[at],
-        cum_tokens[at],
+        ends[cut + 1].astype(np.int64) + 1,
+        cut.astype(np.int64) + 2,
+        cum_units[cut],
+        cum_tokens[cut],
         int(cum_units[-1]) if len(cum_units) else 0,
         int(cum_tokens[-1]) if len(cum_tokens) else 0,
+        len(nl),
     )
 
 

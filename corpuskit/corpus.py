@@ -645,7 +645,7 @@ def _write_in_parts(
 ) -> ConvertedFile | None:
     """One large file converted by several processes (:mod:`corpuskit.parts`), else None."""
     from .docbin import SHARD_TOKENS
-    from .parts import default_jobs, plan_parts, write_parts
+    from .parts import default_jobs, plan_parts, process_pool, write_parts
 
     file, name, reason = entries[0]
     if name == SPACY_FORMAT or name in DOCUMENT_FORMATS:
@@ -656,27 +656,28 @@ def _write_in_parts(
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None
     known = {k: v for k, v in options.items() if k in conv.options}
-    scan = conv.scan(file, encoding=encoding, **known)
-    if scan is None:
-        return None
-    parts = plan_parts(scan, n_sents=n_sents, shard_tokens=shard_tokens, jobs=jobs)
-    if parts is None:
-        return None
-    if on_file is not None:
-        on_file(file, name, reason)
-    stats = write_parts(
-        file,
-        name,
-        parts,
-        staged,
-        encoding=encoding,
-        n_sents=n_sents,
-        ner_map=ner_map,
-        options=scan.options,
-        shard_tokens=shard_tokens,
-        jobs=jobs,
-        on_progress=on_progress,
-    )
+    with process_pool(jobs) as executor:
+        scan = conv.scan(file, encoding=encoding, executor=executor, workers=jobs, **known)
+        if scan is None:
+            return None
+        parts = plan_parts(scan, n_sents=n_sents, shard_tokens=shard_tokens, jobs=jobs)
+        if parts is None:
+            return None
+        if on_file is not None:
+            on_file(file, name, reason)
+        stats = write_parts(
+            file,
+            name,
+            parts,
+            staged,
+            encoding=encoding,
+            n_sents=n_sents,
+            ner_map=ner_map,
+            options=scan.options,
+            shard_tokens=shard_tokens,
+            executor=executor,
+            on_progress=on_progress,
+        )
     if stats is None:
         return None
     return ConvertedFile(entries, rel, list(stats.paths), stats.n_docs, stats.n_sents, stats.n_tokens)

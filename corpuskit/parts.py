@@ -115,13 +115,17 @@ def _convert_part(
     return stats, counted
 
 
-def _context() -> Any:
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes (for the scan and then the parts of one file)."""
     # fork starts workers at once and is safe while this process runs no other thread;
     # elsewhere (threads, or no fork) a clean interpreter is started per worker
     methods = multiprocessing.get_all_start_methods()
+    context: Any
     if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 def write_parts(
@@ -135,10 +139,10 @@ def write_parts(
     ner_map: Mapping[str, str] | None,
     options: dict[str, Any],
     shard_tokens: int,
-    jobs: int,
+    executor: ProcessPoolExecutor,
     on_progress: Callable[[int], None] | None = None,
 ) -> WriteStats | None:
-    """Convert ``parts`` of ``file`` in ``jobs`` processes into the shard directory ``target``.
+    """Convert ``parts`` of ``file`` in the processes of ``executor`` into the shard directory ``target``.
 
     The first error in file order is raised (after every earlier part has finished, so it is
     the error one process would have met first). None, with nothing left behind, when a part's
@@ -150,32 +154,31 @@ def write_parts(
     futures: list[Future[tuple[WriteStats, int]]] = []
     ok = False
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(parts)), mp_context=_context()) as pool:
-            futures = [
-                pool.submit(
-                    _convert_part, file, name, part, encoding, n_sents, ner_map, options, out, shard_tokens
-                )
-                for part, out in zip(parts, outs, strict=True)
-            ]
-            pending = set(futures)
-            done_bytes = 0
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for f in done:
-                    part = parts[futures.index(f)]
-                    end = part.end if part.end is not None else file.stat().st_size
-                    done_bytes += end - part.start
-                failed = [k for k, f in enumerate(futures) if f.done() and f.exception() is not None]
-                if failed and all(f.done() for f in futures[: failed[0]]):
-                    break  # every earlier part is done: this is the first error in the file
-                if on_progress is not None:
-                    on_progress(done_bytes)
-            for f in futures:
-                if not f.done():
-                    f.cancel()
-            first_error = next((f.exception() for f in futures if f.done() and f.exception()), None)
-            if first_error is not None:
-                raise first_error
+        futures = [
+            executor.submit(
+                _convert_part, file, name, part, encoding, n_sents, ner_map, options, out, shard_tokens
+            )
+            for part, out in zip(parts, outs, strict=True)
+        ]
+        pending = set(futures)
+        done_bytes = 0
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for f in done:
+                part = parts[futures.index(f)]
+                end = part.end if part.end is not None else file.stat().st_size
+                done_bytes += end - part.start
+            failed = [k for k, f in enumerate(futures) if f.done() and f.exception() is not None]
+            if failed and all(f.done() for f in futures[: failed[0]]):
+                break  # every earlier part is done: this is the first error in the file
+            if on_progress is not None:
+                on_progress(done_bytes)
+        for f in futures:
+            f.cancel()  # the parts not started yet
+        wait(futures)  # the running ones finish before their folder is removed
+        first_error = next((f.exception() for f in futures if f.done() and f.exception()), None)
+        if first_error is not None:
+            raise first_error
         results = [f.result() for f in futures]
         if any(counted != part.units for (_, counted), part in zip(results, parts, strict=True)):
             return None

@@ -64,9 +64,7 @@ class Converter:
     description: str = ""
     scan: Callable[..., FileScan | None] | None = None
 
-    def read(
-        self, lines: Iterable[str], *, source: str | None = None, **options: Any
-    ) -> Iterator[Doc]:
+    def read(self, lines: Iterable[str], *, source: str | None = None, **options: Any) -> Iterator[Doc]:
         """Parse lines with only the options this converter knows (others are ignored)."""
         known = {k: v for k, v in options.items() if k in self.options}
         return self.parse(lines, source=source, **known)

@@ -179,3 +179,29 @@ def test_format_errors_keep_their_location_through_pickling() -> None:
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is FormatError
     assert (back.path, back.line, back.column, str(back)) == ("a.conllu", 12, 5, str(err))
+
+
+def test_scanning_in_stretches_gives_the_same_cuts(big: Path) -> None:
+    from corpuskit.parts import process_pool
+
+    whole = scan_conllu(big)
+    assert whole is not None
+    with process_pool(3) as executor:
+        split = scan_conllu(big, executor=executor, workers=3)
+    assert split is not None
+    for field in ("offsets", "lines", "units", "tokens"):
+        assert getattr(split, field).tolist() == getattr(whole, field).tolist(), field
+    assert (split.n_units, split.n_tokens, split.size, split.options) == (
+        whole.n_units,
+        whole.n_tokens,
+        whole.size,
+        whole.options,
+    )
+
+
+def test_a_last_line_without_its_line_end_still_counts(tmp_path: Path) -> None:
+    path = tmp_path / "t.conllu"
+    path.write_bytes(b"1\tA\ta\tX\t_\t_\t0\troot\t_\t_\n\n1\tB\tb\tX\t_\t_\t0\troot\t_\tO")
+    scan = scan_conllu(path)
+    assert scan is not None
+    assert (scan.n_units, scan.n_tokens, scan.options["ner"]) == (2, 2, True)

@@ -33,6 +33,7 @@ from .scorer import score_tokenization
 
 __all__ = ["Pipeline", "load"]
 
+
 def _tokenizer(lang: str) -> Callable[[str], Doc]:
     """corpuskit's rule-based tokenizer for ``lang`` (the language-neutral rules if it has none)."""
     from ..tokenizer import Tokenizer
