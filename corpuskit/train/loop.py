@@ -280,10 +280,7 @@ def _evaluate(
     best_score: float,
     best_step: int,
 ) -> EvalInfo:
-    if getattr(sgd, "averages", None):
-        with nlp.tok2vec.use_params(sgd.averages):
-            scores = nlp.evaluate(dev)
-    else:
+    with nlp.use_params(getattr(sgd, "averages", None)):
         scores = nlp.evaluate(dev)
     score = weighted_score(scores, s.score_weights)
     is_best = score > best_score
@@ -332,8 +329,10 @@ def train_pipeline(
         if out is not None:
             nlp.meta["performance"] = {k: v for k, v in info.scores.items()}
             if info.is_best:
-                nlp.to_disk(out / "model-best")
+                with nlp.use_params(getattr(optimizer, "averages", None)):  # the weights scored
+                    nlp.to_disk(out / "model-best")
                 info.checkpoints.append(str(out / "model-best"))
         yield info
     if out is not None:
-        nlp.to_disk(out / "model-last")
+        with nlp.use_params(getattr(optimizer, "averages", None)):
+            nlp.to_disk(out / "model-last")

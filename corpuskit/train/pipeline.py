@@ -9,6 +9,7 @@ saves atomically; ``corpuskit.load(path)`` loads.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -290,6 +291,17 @@ class Pipeline:
         n_words = sum(len(d) for d in docs)
         scores["speed"] = n_words / seconds if seconds > 0 else 0.0
         return scores
+
+    @contextlib.contextmanager
+    def use_params(self, params: dict[Any, Any] | None) -> Iterator[None]:
+        """Every model's weights temporarily replaced by ``params`` (an optimizer's averages, keyed
+        by thinc model id and parameter name); None or empty changes nothing."""
+        with contextlib.ExitStack() as stack:
+            if params:
+                stack.enter_context(self.tok2vec.use_params(params))
+                for comp in self.components:
+                    stack.enter_context(comp.model.use_params(params))
+            yield
 
     # -- serialisation --------------------------------------------------------------------------
 

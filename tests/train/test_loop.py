@@ -96,3 +96,20 @@ def test_stopping_rules_and_accumulation(ewt_train: list[Any], ewt_dev: list[Any
     # Nothing is learnt (learn rate 0): the first score stays the best; patience 2 stops at step 3.
     infos = run(learn_rate=0.0, max_steps=50, patience=2, eval_frequency=1, batch_size=300)
     assert [(i.step, i.is_best) for i in infos] == [(1, True), (2, False), (3, False)]
+
+
+def test_averaged_weights_are_scored_and_saved(
+    ewt_train: list[Any], ewt_dev: list[Any], small_config: Any, tmp_path: Any
+) -> None:
+    cfg = small_config(["tagger"], max_steps=6, eval_frequency=3)
+    cfg["training"]["optimizer"]["use_averages"] = True
+    nlp = Pipeline.from_config(cfg)
+    settings = resolve_training(cfg.interpolate())
+    infos = list(train_pipeline(nlp, ewt_train, ewt_dev[:5], settings, output_dir=tmp_path))
+    saved = corpuskit.load(tmp_path / "model-last")
+    live = [nlp(d.text).tags for d in ewt_dev[:5]]
+    averaged = [saved(d.text).tags for d in ewt_dev[:5]]
+    assert averaged != live  # model-last holds the averages, not the last step's weights
+    # ... and they are what the last evaluation scored
+    rescored = saved.evaluate([Example(saved(d.text), d) for d in ewt_dev[:5]])
+    assert rescored["tag_acc"] == infos[-1].scores["tag_acc"]
