@@ -62,7 +62,7 @@ _TOK2VEC_SECTION: dict[str, Any] = {
         },
         "encode": {
             "@architectures": "corpuskit.MaxoutWindowEncoder.v1",
-            "width": 96,
+            "width": 128,
             "depth": 4,
             "window_size": 1,
             "maxout_pieces": 3,
@@ -212,7 +212,7 @@ def default_config(pipeline: list[str], *, lang: str = "xx") -> Config:
                 "L2": 0.01,
                 "L2_is_weight_decay": True,
                 "grad_clip": 1.0,
-                "use_averages": False,
+                "use_averages": True,
             },
             "score_weights": weights,
         },

@@ -44,7 +44,7 @@ def test_default_config_is_complete_and_valid() -> None:
     text = cfg.to_str()
     resolved = Config().from_str(text)
     validate_config(resolved)
-    assert resolved["components"]["tok2vec"]["model"]["embed"]["width"] == 96
+    assert resolved["components"]["tok2vec"]["model"]["embed"]["width"] == 128
     settings = resolve_training(resolved)
     assert next(settings.batch_size) == 100
     assert Pipeline.from_config(Config().from_str(text, interpolate=False)).pipe_names == [
