@@ -28,7 +28,10 @@ import numpy as np
 from .docbin import WriteStats
 from .registry import FileScan
 
-__all__ = ["Part", "default_jobs", "plan_parts", "write_parts"]
+__all__ = ["MIN_PART_TOKENS", "Part", "default_jobs", "plan_parts", "process_pool", "write_parts"]
+
+#: The fewest tokens a part gets when there are more CPUs than parts of one shard each.
+MIN_PART_TOKENS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ def plan_parts(scan: FileScan, *, n_sents: int, shard_tokens: int, jobs: int) ->
     """
     if jobs < 2 or scan.n_tokens <= shard_tokens:
         return None
+    # on a machine with many CPUs, parts of at least MIN_PART_TOKENS (or one shard): a million
+    # tokens become a few shards, not one per CPU
+    jobs = max(2, min(jobs, scan.n_tokens // min(MIN_PART_TOKENS, shard_tokens)))
     n_parts = jobs * math.ceil(scan.n_tokens / (jobs * shard_tokens))
     unit = max(n_sents, 1)
     ok = (scan.units % unit == 0) & (scan.units > 0) & (scan.units < scan.n_units)

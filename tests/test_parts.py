@@ -105,6 +105,9 @@ def test_plan_keeps_groups_whole(big: Path) -> None:
     assert all(p.units % 10 == 0 for p in parts[:-1])
     assert parts[0].start == 0 and parts[-1].end is None
     assert all(a.end == b.start for a, b in pairwise(parts))
+    # 64 CPUs do not make 64 tiny parts: 4 workers (4,340 tokens, a shard's worth each), 2 parts each
+    many = plan_parts(scan, n_sents=1, shard_tokens=1000, jobs=64)
+    assert scan.n_tokens == 4340 and many is not None and len(many) == 8
 
 
 @pytest.mark.parametrize("n_sents", [1, 10])
