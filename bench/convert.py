@@ -3,9 +3,10 @@
 Run: python bench/convert.py [--data /work/shared/data] [--runs 3] [--copies 5] [--n-sents 10]
 
 Both tools run as subprocesses on the same file with the same options. The documents they write
-are compared first (read back by spaCy, annotation by annotation); then wall time and peak RSS
-(from ``wait4``'s rusage of each child) are measured, the median of ``--runs`` runs is printed
-for each tool, and the ratios. spaCy is a test-only dependency; it must be installed.
+are compared first (read back by spaCy, annotation by annotation); then wall time, CPU time (user +
+system of the tool and its worker processes) and peak RSS (of the tool and its workers together,
+sampled) are measured, the median of ``--runs`` runs is printed for each tool, and the ratios.
+spaCy is a test-only dependency; it must be installed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,17 +42,58 @@ def build_corpus(data: Path, out: Path, copies: int) -> int:
     return tokens * copies
 
 
+def _tree_rss_mb(root: int) -> float:
+    """The resident memory of process ``root`` and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)  # field 4: ppid
+        rss[pid] = int(fields[21])  # field 24: rss in pages
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def run(cmd: list[str]) -> tuple[float, float, float, int, str]:
-    """Run ``cmd``; return (wall seconds, CPU seconds, peak RSS in MB, exit code, stderr tail)."""
+    """Run ``cmd``; return (wall seconds, CPU seconds, peak RSS in MB, exit code, stderr tail).
+
+    Peak RSS is the larger of the biggest single process (``wait4``'s rusage) and the sum over
+    the process and its workers, sampled every 20 ms (corpuskit converts a large file in several
+    processes at once).
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
+    peak = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.wait(0.02):
+            peak = max(peak, _tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     err = proc.stderr.read()
+    stop.set()
+    sampler.join()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss / 1024, proc.returncode, err.decode(errors="replace")[-2000:]
+    rss = max(usage.ru_maxrss / 1024, peak)
+    return wall, cpu, rss, proc.returncode, err.decode(errors="replace")[-2000:]
 
 
 def commands(src: Path, out: Path, n_sents: int, extra: list[str]) -> dict[str, list[str]]:
