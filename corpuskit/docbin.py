@@ -94,6 +94,7 @@ _FIB = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, for Fibonacci hash
 _MAX_CACHE = 2_000_000  # strings whose hash is remembered across the batches of one write
 _MISSING = 1  # "not looked up yet" in an ID column (a real ID 1, IS_ALPHA, is just looked up again)
 _BATCH_TOKENS = 100_000  # docs are encoded in batches of this many tokens while the last is compressed
+_ENCODE_TOKENS = 16_384  # write_docbin encodes docs as they come, this many tokens at a time
 _SPAN_STRUCT = struct.Struct(">QQQllll")
 _REQUIRED = ("attrs", "tokens", "spaces", "lengths", "strings", "cats")
 
@@ -1384,15 +1385,30 @@ def _gc_paused() -> Iterator[None]:
 def _write_shards(
     docs: Iterable[Doc], target: Path, shard_tokens: int, int_attrs: list[int], store_user_data: bool
 ) -> WriteStats:
+    """Encode docs as they come (a few thousand tokens at a time, while their strings are still
+    in the CPU's caches, and only the compact columns are kept), and write each full shard in a
+    background thread while the next one is read."""
     stem = target.name[: -len(".spacy")] if target.name.endswith(".spacy") else target.name
     stats = WriteStats()
     ids = _StringIds()
     first: Path | None = None  # shard 0, beside the target until we know whether a shard 1 comes
     tmp_dir: Path | None = None
     shard_paths: list[Path] = []
+    writing: Future[list[_Chunk]] | None = None
 
-    def write_shard(batch: list[Doc]) -> None:
-        nonlocal first, tmp_dir
+    def written() -> None:
+        """Wait for the shard being written; count it."""
+        nonlocal writing
+        if writing is None:
+            return
+        chunks, writing = writing.result(), None
+        for c in chunks:
+            stats.n_docs += len(c)
+            stats.n_tokens += int(c.lengths.sum(dtype=np.int64))
+            stats.n_sents += _count_sents(c)
+
+    def write_shard(chunks: list[_Chunk]) -> None:
+        nonlocal first, tmp_dir, writing
         target.parent.mkdir(parents=True, exist_ok=True)
         if first is None and tmp_dir is None:
             first = dest = temp_beside(target)
@@ -1402,46 +1418,62 @@ def _write_shards(
                 tmp_dir = temp_beside(target)
                 tmp_dir.mkdir()
                 assert first is not None
+                written()  # shard 0 is complete before it moves
                 os.replace(first, tmp_dir / f"{stem}-0000.spacy")
                 first = None
             dest = tmp_dir / f"{stem}-{len(shard_paths):04d}.spacy"
         shard_paths.append(target / f"{stem}-{len(shard_paths):04d}.spacy")
-        with open(dest, "wb") as fh:
-            chunks = _serialise([], batch, int_attrs, store_user_data, fh.write, ids=ids)
-        stats.n_docs += len(batch)
-        for c in chunks:
-            stats.n_tokens += int(c.lengths.sum(dtype=np.int64))
-            stats.n_sents += _count_sents(c)
+        written()  # at most one shard in the writer's hands
 
-    try:
-        batch: list[Doc] = []
-        n_batch = 0
-        for doc in docs:
-            if not isinstance(doc, Doc):
-                raise UsageError(f"write_docbin takes corpuskit Docs, got {type(doc).__name__}")
-            if batch and n_batch + len(doc.words) > shard_tokens:
-                write_shard(batch)
-                batch = []
-                n_batch = 0
-            batch.append(doc)
-            n_batch += len(doc.words)
-        if batch or not shard_paths:
-            write_shard(batch)
-        if tmp_dir is None:
-            assert first is not None
-            _replace_path(first, target)
-            first = None
-            stats.paths = [target]
-        else:
-            _replace_path(tmp_dir, target)
-            tmp_dir = None
-            stats.paths = shard_paths
-    finally:
-        if first is not None:
-            with contextlib.suppress(FileNotFoundError):
-                first.unlink()
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+        def write() -> list[_Chunk]:
+            with open(dest, "wb") as fh:
+                return _serialise(chunks, [], int_attrs, store_user_data, fh.write, ids=ids)
+
+        writing = writer.submit(write)
+
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        try:
+            chunks: list[_Chunk] = []  # the current shard, encoded
+            batch: list[Doc] = []  # its docs not encoded yet
+            n_shard = n_batch = 0
+            for doc in docs:
+                if not isinstance(doc, Doc):
+                    raise UsageError(f"write_docbin takes corpuskit Docs, got {type(doc).__name__}")
+                n = len(doc.words)
+                if n_shard and n_shard + n > shard_tokens:
+                    if batch:
+                        chunks.append(_encode(batch, int_attrs, store_user_data, ids))
+                    write_shard(chunks)
+                    chunks, batch, n_shard, n_batch = [], [], 0, 0
+                batch.append(doc)
+                n_shard += n
+                n_batch += n
+                if n_batch >= _ENCODE_TOKENS:
+                    chunks.append(_encode(batch, int_attrs, store_user_data, ids))
+                    batch, n_batch = [], 0
+            if batch:
+                chunks.append(_encode(batch, int_attrs, store_user_data, ids))
+            if chunks or not shard_paths:
+                write_shard(chunks)
+            written()
+            if tmp_dir is None:
+                assert first is not None
+                _replace_path(first, target)
+                first = None
+                stats.paths = [target]
+            else:
+                _replace_path(tmp_dir, target)
+                tmp_dir = None
+                stats.paths = shard_paths
+        finally:
+            if writing is not None:
+                with contextlib.suppress(BaseException):
+                    writing.result()  # the writer is done with its file before it is removed
+            if first is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    first.unlink()
+            if tmp_dir is not None:
+                shutil.rmtree(tmp_dir, ignore_errors=True)
     return stats
 
 
