@@ -666,6 +666,7 @@ def _write_in_parts(
         if on_file is not None:
             on_file(file, name, reason)
         stats = write_parts(
+            _unit_stream,
             file,
             name,
             parts,

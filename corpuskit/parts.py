@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import shutil
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from .docbin import WriteStats
+from .doc import Doc
+from .docbin import WriteStats, write_docbin
 from .registry import FileScan
+from .transforms import group_sents
 
 __all__ = ["MIN_PART_TOKENS", "Part", "default_jobs", "plan_parts", "process_pool", "write_parts"]
 
@@ -85,6 +87,7 @@ def plan_parts(scan: FileScan, *, n_sents: int, shard_tokens: int, jobs: int) ->
 
 
 def _convert_part(
+    read_units: Callable[..., Iterable[Doc]],
     file: Path,
     name: str,
     part: Part,
@@ -96,19 +99,15 @@ def _convert_part(
     shard_tokens: int,
 ) -> tuple[WriteStats, int]:
     """In a worker: one part written as ``out`` (a file or a shard directory); its unit count."""
-    from .corpus import _unit_stream  # corpus imports this module
-    from .docbin import write_docbin
-    from .transforms import group_sents
-
     counted = 0
 
-    def count(docs: Any) -> Any:
+    def count(docs: Iterable[Doc]) -> Iterator[Doc]:
         nonlocal counted
         for doc in docs:
             counted += 1
             yield doc
 
-    units = _unit_stream(
+    units = read_units(
         file,
         name,
         encoding=encoding,
@@ -135,6 +134,7 @@ def process_pool(jobs: int) -> ProcessPoolExecutor:
 
 
 def write_parts(
+    read_units: Callable[..., Iterable[Doc]],
     file: Path,
     name: str,
     parts: list[Part],
@@ -150,6 +150,10 @@ def write_parts(
 ) -> WriteStats | None:
     """Convert ``parts`` of ``file`` in the processes of ``executor`` into the shard directory ``target``.
 
+    ``read_units(file, name, *, encoding, seg, ner_map, options, part)`` reads one part's docs
+    before ``-n`` groups them (``corpuskit.corpus`` passes its reader: a module-level function, so
+    that it reaches the workers by name).
+
     The first error in file order is raised (after every earlier part has finished, so it is
     the error one process would have met first). None, with nothing left behind, when a part's
     reader yielded another number of docs than the scan counted.
@@ -162,7 +166,17 @@ def write_parts(
     try:
         futures = [
             executor.submit(
-                _convert_part, file, name, part, encoding, n_sents, ner_map, options, out, shard_tokens
+                _convert_part,
+                read_units,
+                file,
+                name,
+                part,
+                encoding,
+                n_sents,
+                ner_map,
+                options,
+                out,
+                shard_tokens,
             )
             for part, out in zip(parts, outs, strict=True)
         ]
