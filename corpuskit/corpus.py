@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -656,29 +657,38 @@ def _write_in_parts(
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None
     known = {k: v for k, v in options.items() if k in conv.options}
-    with process_pool(jobs) as executor:
-        scan = conv.scan(file, encoding=encoding, executor=executor, workers=jobs, **known)
-        if scan is None:
-            return None
-        parts = plan_parts(scan, n_sents=n_sents, shard_tokens=shard_tokens, jobs=jobs)
-        if parts is None:
-            return None
-        if on_file is not None:
-            on_file(file, name, reason)
-        stats = write_parts(
-            _unit_stream,
-            file,
-            name,
-            parts,
-            staged,
-            encoding=encoding,
-            n_sents=n_sents,
-            ner_map=ner_map,
-            options=scan.options,
-            shard_tokens=shard_tokens,
-            executor=executor,
-            on_progress=on_progress,
-        )
+    pool = process_pool(jobs)
+    if pool is None:
+        return None
+    try:
+        with pool as executor:
+            scan = conv.scan(file, encoding=encoding, executor=executor, workers=jobs, **known)
+            if scan is None:
+                return None
+            parts = plan_parts(scan, n_sents=n_sents, shard_tokens=shard_tokens, jobs=jobs)
+            if parts is None:
+                return None
+            if on_file is not None:
+                on_file(file, name, reason)
+            stats = write_parts(
+                _unit_stream,
+                file,
+                name,
+                parts,
+                staged,
+                encoding=encoding,
+                n_sents=n_sents,
+                ner_map=ner_map,
+                options=scan.options,
+                shard_tokens=shard_tokens,
+                executor=executor,
+                on_progress=on_progress,
+            )
+
+    except BrokenProcessPool:
+        # the workers could not start or died (a __main__ that a new interpreter cannot import,
+        # as in an interactive session, or the memory killer): one process converts it instead
+        return None
     if stats is None:
         return None
     return ConvertedFile(entries, rel, list(stats.paths), stats.n_docs, stats.n_sents, stats.n_tokens)

@@ -16,6 +16,7 @@ import math
 import multiprocessing
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
@@ -120,15 +121,20 @@ def _convert_part(
     return stats, counted
 
 
-def process_pool(jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` worker processes (for the scan and then the parts of one file)."""
+def process_pool(jobs: int) -> ProcessPoolExecutor | None:
+    """``jobs`` worker processes (for the scan and then the parts of one file), or None when none
+    can be started safely."""
     # fork starts workers at once and is safe while this process runs no other thread;
-    # elsewhere (threads, or no fork) a clean interpreter is started per worker
+    # elsewhere (threads, or no fork) a new interpreter is started per worker, which must be
+    # able to import __main__ (not so in an interactive session)
     methods = multiprocessing.get_all_start_methods()
     context: Any
     if "fork" in methods and threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
     else:
+        main = getattr(sys.modules.get("__main__"), "__file__", None)
+        if main is None or not os.path.isfile(main):
+            return None
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 

@@ -208,3 +208,26 @@ def test_a_last_line_without_its_line_end_still_counts(tmp_path: Path) -> None:
     scan = scan_conllu(path)
     assert scan is not None
     assert (scan.n_units, scan.n_tokens, scan.options["ner"]) == (2, 2, True)
+
+
+def test_no_workers_or_broken_workers_fall_back_to_one_process(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    import corpuskit.parts as parts
+
+    one = convert_corpus(big, tmp_path / "one", shard_size=1000, jobs=1)
+    expected = list(read_docbin(tmp_path / "one" / "big.spacy"))
+    monkeypatch.setattr(parts, "process_pool", lambda jobs: None)  # e.g. an interactive session
+    res = convert_corpus(big, tmp_path / "a", shard_size=1000, jobs=2)
+    assert len(res.paths) == len(one.paths) and list(read_docbin(tmp_path / "a" / "big.spacy")) == expected
+    monkeypatch.undo()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(parts, "write_parts", broken)
+    res = convert_corpus(big, tmp_path / "b", shard_size=1000, jobs=2)
+    assert len(res.paths) == len(one.paths) and list(read_docbin(tmp_path / "b" / "big.spacy")) == expected
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["big.spacy"]
