@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from corpuskit import Doc, Span
 from corpuskit.errors import FormatError, UsageError
-from corpuskit.io import open_binary, read_line_blocks
+from corpuskit.io import byte_blocks, open_binary, read_line_blocks
 from corpuskit.registry import Converter, FileScan
 from corpuskit.strings import UPOS
 
@@ -92,34 +92,7 @@ def file_has_ner(path: str | Path) -> bool:
     Only lines where a tab, ``|`` or ``=`` is followed by ``B-``/``I-``/``L-``/``U-``, or a tab
     or ``|`` by a lone ``O``, are decoded and checked.
     """
-    return any(_block_has_ner(block) for block in _byte_blocks(path, b"\n"))
-
-
-def _byte_blocks(
-    path: str | Path, end: bytes, size: int = 1 << 24, start: int = 0, stop: int | None = None
-) -> Iterator[bytes]:
-    """Bytes ``start:stop`` of a file in blocks of about ``size`` that end with ``end`` (but the last)."""
-    with open_binary(path) as fh:
-        if start:
-            fh.seek(start)
-        left = stop - start if stop is not None else None
-        rest = b""
-        while True:
-            chunk = fh.read(size if left is None else min(size, left))
-            if left is not None:
-                left -= len(chunk)
-            if not chunk:
-                if rest:
-                    yield rest
-                return
-            data = rest + chunk if rest else chunk
-            cut = data.rfind(end)
-            if cut == -1:
-                rest = data
-                continue
-            cut += len(end)
-            rest = data[cut:]
-            yield data if cut == len(data) else data[:cut]
+    return any(_block_has_ner(block) for block in byte_blocks(path, size=1 << 24))
 
 
 def _block_has_ner(block: bytes) -> bool:
@@ -989,19 +962,20 @@ def scan_conllu(
         ner = ner or r_ner
     options["ner"] = ner
 
-    def cat(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
-        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
-
     return FileScan(
         options=options,
-        offsets=cat(offsets),
-        lines=cat(lines),
-        units=cat(units),
-        tokens=cat(tokens),
+        offsets=_concat(offsets),
+        lines=_concat(lines),
+        units=_concat(units),
+        tokens=_concat(tokens),
         n_units=n_units,
         n_tokens=n_tokens,
         size=size,
     )
+
+
+def _concat(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
 def _range_bounds(path: str | Path, size: int, n: int) -> list[int]:
@@ -1030,7 +1004,8 @@ def _scan_range(path: str | Path, start: int, end: int, check_ner: bool) -> tupl
     tokens: list[npt.NDArray[np.int64]] = []
     n_bytes = n_lines = n_units = n_tokens = 0
     ner = False
-    for block in _byte_blocks(path, b"\n\n", _SCAN_BLOCK, start, end):  # ending after an empty line
+    # blocks that end after an empty line
+    for block in byte_blocks(path, end=b"\n\n", size=_SCAN_BLOCK, start=start, stop=end):
         skip = 3 if start + n_bytes == 0 and block.startswith(b"\xef\xbb\xbf") else 0
         found = _scan_block(block, skip)
         if found is None:
@@ -1046,12 +1021,11 @@ def _scan_range(path: str | Path, start: int, end: int, check_ner: bool) -> tupl
         n_lines += block_lines
         n_units += block_units
         n_tokens += block_tokens
-    empty = np.zeros(0, dtype=np.int64)
     return (
-        np.concatenate(offsets) if offsets else empty,
-        np.concatenate(lines) if lines else empty,
-        np.concatenate(units) if units else empty,
-        np.concatenate(tokens) if tokens else empty,
+        _concat(offsets),
+        _concat(lines),
+        _concat(units),
+        _concat(tokens),
         n_units,
         n_tokens,
         n_lines,

@@ -80,17 +80,7 @@ class LineSource:
         self.end = end
         self.first_line = first_line
 
-    def _lines(self) -> Iterator[str]:
-        return read_lines(
-            self.path, encoding=self.encoding, start=self.start, end=self.end, first_line=self.first_line
-        )
-
     def __iter__(self) -> Iterator[str]:
-        if self.on_progress is None:
-            return self._lines()
-        return self._iter_with_progress(self.on_progress)
-
-    def _iter_with_progress(self, report: Callable[[int], None]) -> Iterator[str]:
         for rows in self.blocks():
             yield from rows
 
@@ -100,14 +90,12 @@ class LineSource:
             self.path, encoding=self.encoding, start=self.start, end=self.end, first_line=self.first_line
         )
         report = self.on_progress
-        if report is None:
-            yield from blocks
-            return
         done = 0
         for rows in blocks:
             yield rows
-            done += sum(map(len, rows)) + len(rows)
-            report(done)
+            if report is not None:
+                done += sum(map(len, rows)) + len(rows)
+                report(done)
 
     def __repr__(self) -> str:
         return f"LineSource({str(self.path)!r}, encoding={self.encoding!r})"
@@ -649,7 +637,7 @@ def _write_in_parts(
     from .parts import default_jobs, plan_parts, process_pool, write_parts
 
     file, name, reason = entries[0]
-    if name == SPACY_FORMAT or name in DOCUMENT_FORMATS:
+    if name in DOCUMENT_FORMATS:  # .spacy inputs among them
         return None
     conv = get_converter(name)
     jobs = default_jobs() if jobs is None else jobs
@@ -684,7 +672,6 @@ def _write_in_parts(
                 executor=executor,
                 on_progress=on_progress,
             )
-
     except BrokenProcessPool:
         # the workers could not start or died (a __main__ that a new interpreter cannot import,
         # as in an interactive session, or the memory killer): one process converts it instead

@@ -258,18 +258,24 @@ class _StringIds:
     __slots__ = ("ids", "morphs", "names")
 
     def __init__(self) -> None:
-        self.ids: dict[str | None, int] = {None: 0, "": 0}
-        self.names: dict[int, str] = {0: ""}
-        self.morphs: dict[str | None, str | None] = {None: None}  # FEATS -> spaCy's normal form
+        self.ids: dict[str | None, int] = {}
+        self.names: dict[int, str] = {}
+        self.morphs: dict[str | None, str | None] = {}  # FEATS -> spaCy's normal form
+        self.trim(0)
+
+    def trim(self, limit: int = _MAX_CACHE) -> None:
+        """Forget every string once more than ``limit`` are remembered (call it between batches:
+        a batch reads its strings back by their IDs)."""
+        if len(self.ids) >= limit:
+            self.ids = {None: 0, "": 0}
+            self.names = {0: ""}
+            self.morphs = {None: None}
 
     def add(self, strings: Iterable[str]) -> None:
         ids = self.ids
         keys = [k for k in set(strings) if k not in ids]
         if not keys:
             return
-        if len(ids) > _MAX_CACHE:
-            self.__init__()  # type: ignore[misc]
-            ids = self.ids
         try:
             hashes = hash_strings(keys).tolist()
         except UnicodeEncodeError as e:
@@ -315,6 +321,7 @@ def _encode(
 ) -> _Chunk:
     """The columns of ``docs``: every string hashed once, the token matrix built with numpy."""
     ids = _StringIds() if ids is None else ids
+    ids.trim()
     lengths_list = [len(d.words) for d in docs]
     n = sum(lengths_list)
     lengths = np.asarray(lengths_list, dtype=np.int32)

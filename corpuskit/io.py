@@ -13,6 +13,7 @@ from .errors import FormatError, UsageError
 
 __all__ = [
     "atomic_open",
+    "byte_blocks",
     "iter_files",
     "open_binary",
     "read_line_blocks",
@@ -56,34 +57,44 @@ def read_line_blocks(
 ) -> Iterator[list[str]]:
     """The lines of :func:`read_lines`, a list of them (about a megabyte) at a time."""
     path = Path(path)
+    line_no = first_line
+    for k, block in enumerate(byte_blocks(path, start=start, stop=end)):
+        if k == 0 and start == 0:
+            block = _strip_bom(block, encoding)
+        if not block.endswith(b"\n"):
+            block += b"\n"  # the last line, without its line end
+        rows = _decode_block(block, path, line_no, encoding).split("\n")
+        rows.pop()  # the block ends with "\n"
+        yield rows
+        line_no += len(rows)
+
+
+def byte_blocks(
+    path: str | Path, *, end: bytes = b"\n", size: int = _CHUNK, start: int = 0, stop: int | None = None
+) -> Iterator[bytes]:
+    """Bytes ``start:stop`` of a file in blocks of about ``size`` bytes that end with ``end``
+    (a line end, or an empty line), but the last."""
     with open_binary(path) as fh:
         if start:
             fh.seek(start)
-        left = None if end is None else max(end - start, 0)
-        line_no = first_line
+        left = None if stop is None else max(stop - start, 0)
         rest = b""
-        first = start == 0
         while True:
-            chunk = fh.read(_CHUNK if left is None else min(_CHUNK, left))
-            if not chunk:
-                break
+            chunk = fh.read(size if left is None else min(size, left))
             if left is not None:
                 left -= len(chunk)
-            data = rest + chunk
-            cut = data.rfind(b"\n")
+            if not chunk:
+                if rest:
+                    yield rest
+                return
+            data = rest + chunk if rest else chunk
+            cut = data.rfind(end)
             if cut == -1:
                 rest = data
                 continue
-            block, rest = data[: cut + 1], data[cut + 1 :]
-            if first:
-                block = _strip_bom(block, encoding)
-                first = False
-            yield _decode_block(block, path, line_no, encoding)
-            line_no += block.count(b"\n")
-        if rest:
-            if first:
-                rest = _strip_bom(rest, encoding)
-            yield _decode_block(rest + b"\n", path, line_no, encoding)
+            cut += len(end)
+            rest = data[cut:]
+            yield data if cut == len(data) else data[:cut]
 
 
 def open_binary(path: str | Path) -> IO[bytes]:
@@ -104,7 +115,7 @@ def _strip_bom(block: bytes, encoding: str) -> bytes:
     return block[3:] if utf8 and block.startswith(b"\xef\xbb\xbf") else block
 
 
-def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> list[str]:
+def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> str:
     nul = block.find(b"\x00")
     if nul != -1:
         line = line_no + block.count(b"\n", 0, nul) + 1
@@ -128,9 +139,7 @@ def _decode_block(block: bytes, path: Path, line_no: int, encoding: str) -> list
         ) from None
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
-    rows = text.split("\n")
-    rows.pop()  # the block ends with "\n"
-    return rows
+    return text
 
 
 def sniff_lines(path: str | Path, n: int = 50, *, encoding: str = "utf-8") -> list[str]:
