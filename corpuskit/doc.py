@@ -4,12 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
-__all__ = ["PROVENANCE_KEY", "Doc", "Span"]
+__all__ = ["PROVENANCE_KEY", "Doc", "Span", "line_runs", "lines_from_runs"]
 
 #: Key of ``Doc.user_data`` under which a DocBin stores provenance (source file, token lines).
 PROVENANCE_KEY = "corpuskit.provenance"
+
+
+def line_runs(lines: list[int]) -> list[int]:
+    """``lines`` as runs of consecutive numbers, flat: ``[first, count, first, count, ...]``.
+
+    A sentence's tokens sit on consecutive lines, so a doc's lines take a few numbers per
+    sentence instead of one per token (a DocBin stores them this way: less to compress).
+    """
+    if not lines:
+        return []
+    # k starts a run where lines[k] is not lines[k - 1] + 1
+    starts = [k for k, (a, b) in enumerate(pairwise(lines), 1) if b - a != 1]
+    bounds = [0, *starts, len(lines)]
+    out: list[int] = []
+    for a, b in pairwise(bounds):
+        out.append(lines[a])
+        out.append(b - a)
+    return out
+
+
+def lines_from_runs(runs: list[int]) -> list[int]:
+    """The line of each token from :func:`line_runs`' form; ValueError when it is not that form."""
+    if len(runs) % 2 or not all(type(v) is int for v in runs):
+        raise ValueError("expected a flat list of (first line, count) integer pairs")
+    out: list[int] = []
+    for first, count in zip(runs[::2], runs[1::2], strict=True):
+        if count < 0:
+            raise ValueError(f"a run of {count} lines")
+        out.extend(range(first, first + count))
+    return out
 
 
 @dataclass(slots=True, frozen=True)
@@ -179,8 +210,9 @@ class Doc:
 
     @property
     def provenance(self) -> dict[str, Any]:
-        """``{"source": ..., "lines": [...]}`` as stored in a DocBin's user data."""
-        return {"source": self.source, "lines": self.lines}
+        """``{"source": ..., "runs": [first line, count, ...]}`` as stored in a DocBin's user
+        data (see :func:`line_runs`)."""
+        return {"source": self.source, "runs": None if self.lines is None else line_runs(self.lines)}
 
 
 def _starts_from_heads(heads: list[int | None]) -> list[int]:

@@ -27,7 +27,7 @@ import msgpack
 import numpy as np
 import numpy.typing as npt
 
-from .doc import PROVENANCE_KEY, Doc, Span
+from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs
 from .errors import DocBinError, UsageError
 from .io import temp_beside
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
@@ -490,7 +490,7 @@ def _encode(
             ud = d.user_data
             if d.source is not None or d.lines is not None:
                 ud = dict(ud)
-                ud[PROVENANCE_KEY] = {"source": d.source, "lines": d.lines}
+                ud[PROVENANCE_KEY] = d.provenance
             elif not ud:
                 user_data.append(_EMPTY_MAP)
                 continue
@@ -1083,8 +1083,7 @@ def _decode_block(chunk: _Chunk, lookup: _Lookup) -> Iterator[Doc]:
         prov = user_data.pop(PROVENANCE_KEY, None)
         if isinstance(prov, dict):
             source = prov.get("source")
-            plines = prov.get("lines")
-            lines = list(plines) if plines is not None else None
+            lines = _provenance_lines(prov, d, b - a, path)
         cats = chunk.cats[d]
         yield Doc(
             words=words[a:b],
@@ -1106,6 +1105,23 @@ def _decode_block(chunk: _Chunk, lookup: _Lookup) -> Iterator[Doc]:
             source=source,
             lines=lines,
         )
+
+
+def _provenance_lines(prov: dict[Any, Any], d: int, n: int, path: str | None) -> list[int] | None:
+    """The token lines of stored provenance: ``runs`` (:func:`corpuskit.doc.line_runs`), or the
+    ``lines`` list that earlier versions wrote."""
+    runs = prov.get("runs")
+    if runs is not None:
+        try:
+            runs = list(runs)
+            if sum(runs[1::2]) != n:  # before expanding them: a bad count could be huge
+                raise ValueError(f"they count {sum(runs[1::2])} lines for {n} tokens")
+            return lines_from_runs(runs)
+        except (TypeError, ValueError) as e:
+            msg = f"bad DocBin: the provenance runs of doc {d} are malformed ({e})"
+            raise DocBinError(msg, path=path) from None
+    lines = prov.get("lines")
+    return list(lines) if lines is not None else None
 
 
 def _decode_span_groups(data: Any, lookup: _Lookup, n: int, path: str | None) -> dict[str, list[Span]]:

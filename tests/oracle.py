@@ -26,7 +26,7 @@ from spacy.tokens import DocBin as SDocBin
 from spacy.tokens import Span as SSpan
 from spacy.vocab import Vocab
 
-from corpuskit.doc import PROVENANCE_KEY, Doc, Span
+from corpuskit.doc import PROVENANCE_KEY, Doc, Span, lines_from_runs
 
 __all__ = [
     "ANNOTATIONS",
@@ -110,7 +110,7 @@ def to_spacy(doc: Doc, vocab: Vocab) -> SDoc:
         ]
     sdoc.user_data.update(doc.user_data)
     if doc.source is not None or doc.lines is not None:
-        sdoc.user_data[PROVENANCE_KEY] = {"source": doc.source, "lines": doc.lines}
+        sdoc.user_data[PROVENANCE_KEY] = doc.provenance
     return sdoc
 
 
@@ -168,7 +168,7 @@ def from_spacy(sdoc: SDoc) -> Doc:
     source = lines = None
     if isinstance(prov, dict):
         source = prov.get("source")
-        lines = list(prov["lines"]) if prov.get("lines") is not None else None
+        lines = lines_from_runs(list(prov["runs"])) if prov.get("runs") is not None else None
     return Doc(
         words=[t.text for t in sdoc],
         spaces=[bool(t.whitespace_) for t in sdoc],

@@ -154,7 +154,7 @@ def test_spacy_reads_corpuskit_files(tmp_path: Path) -> None:
     vocab = Vocab()
     sdocs = spacy_docs_from_file(tmp_path / "x.spacy")
     assert_same_annotations(sdocs, [to_spacy(d, vocab) for d in docs])
-    assert sdocs[0].user_data[PROVENANCE_KEY] == {"source": "a.conllu", "lines": (3, 4, 5, 6)}
+    assert sdocs[0].user_data[PROVENANCE_KEY] == {"source": "a.conllu", "runs": (3, 4)}
     assert [s.label_ for s in sdocs[0].spans["sc"]] == ["X", "Y"]
     assert sdocs[0].ents[0].kb_id_ == "Q1" and sdocs[0].ents[0].id_ == "bob"
     assert sdocs[1].has_unknown_spaces
