@@ -49,6 +49,7 @@ _COLUMNS = "ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC"
 # spaCy's MISC_NER_PATTERN without its "|O$" branch (a part that is exactly "O" is tested apart).
 _NER_RE = re.compile(r"((?:name|NE)=)?([BILU])-([A-Z_]+)")
 _MAX_FAST = 4096
+_TEXT = "# text = "
 _IDS = [str(i) for i in range(1, _MAX_FAST + 1)]
 _HEADS0 = {str(i): i - 1 for i in range(_MAX_FAST + 1)}
 _UPOS = frozenset(name for name in UPOS if name)
@@ -530,6 +531,14 @@ def _finish(
         heads[root] = root
     head_fix = [[k, v] for k, v in sorted(fixes.items())]
 
+    # DEPS: kept for the round trip; an entry that only repeats HEAD:DEPREL (most of them) is
+    # kept as None, and the writer spells it out from the columns it writes
+    merge = merge_subtokens and bool(mwt)
+    deps_kept: tuple[str | None, ...] | None = None
+    if not merge and deps_col.count("_") != n:
+        derived = map(":".join, zip(head_col, deprels, strict=True))
+        deps_kept = tuple([None if d == e else d for d, e in zip(deps_col, derived, strict=True)])
+
     # DEPREL: "root" becomes "ROOT"
     if "ROOT" in deprels or "" in deprels:
         entry["deprel"] = [[k, d] for k, d in enumerate(deprels) if d in ("ROOT", "")]
@@ -555,7 +564,6 @@ def _finish(
         if ner_map:
             iob = [_map_tag(t, ner_map) for t in iob]
     ents = _iob_to_spans(iob) if iob is not None else None
-    merge = merge_subtokens and bool(mwt)
     if morphology and not merge:
         tags = [t if f == "_" or not f else f"{t}__{f}" for t, f in zip(tags, feats, strict=True)]
 
@@ -582,8 +590,18 @@ def _finish(
             entry["head"] = head_fix
         if "" in lemmas_col:
             entry["lemma"] = tuple(lemmas_col)
-        if deps_col.count("_") != n:
-            entry["deps"] = tuple(deps_col)
+        if deps_kept is not None:
+            entry["deps"] = deps_kept
+        if comments:
+            # a "# text = " line that the words spell out is kept as None (rebuilt on writing)
+            text = None
+            for k, c in enumerate(comments):
+                if c.startswith("# text = "):
+                    if text is None:
+                        text = _TEXT + _surface_text(forms, spaces, mwt)
+                    if c == text:
+                        entry["comments"] = (*comments[:k], None, *comments[k + 1 :])
+                        break
         if not misc_blank:
             entry["misc"] = tuple(misc)
     return Doc(
@@ -601,6 +619,35 @@ def _finish(
         source=source,
         lines=out_lines,
     )
+
+
+def _surface_text(words: list[str], spaces: list[bool], mwt: list[tuple[int, int, str]]) -> str:
+    """A sentence's text as its tokens spell it: each word, or a multiword token's form in place
+    of its words, followed by a space where it has one, except the last."""
+    if mwt:
+        parts: list[str] = []
+        k = 0
+        for start, end, form in mwt:
+            parts.extend(w + " " if s else w for w, s in zip(words[k:start], spaces[k:start], strict=True))
+            parts.append(form + " " if spaces[end - 1] else form)
+            k = end
+        parts.extend(w + " " if s else w for w, s in zip(words[k:], spaces[k:], strict=True))
+        parts[-1] = parts[-1].removesuffix(" ") if spaces[-1] else parts[-1]
+        return "".join(parts)
+    if all(spaces):
+        return " ".join(words)
+    text = "".join(w + " " if s else w for w, s in zip(words, spaces, strict=True))
+    return text[:-1] if spaces[-1] else text
+
+
+def _mwt_of(extra: Iterable[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """The multiword tokens (first word, end word, form) among a sentence's kept extra lines."""
+    out = []
+    for k, line in extra:
+        id_, _, rest = line.partition("\t")
+        if "-" in id_:
+            out.append((k, int(id_.partition("-")[2]), rest.partition("\t")[0]))
+    return out
 
 
 def _sent_starts(n: int) -> list[bool | None]:
@@ -1149,7 +1196,13 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
                 buf.append(f"# text = {text}")
                 entry = {}
             else:
-                buf.extend(entry.get("comments", ()))
+                comments = entry.get("comments", ())
+                if None in comments:
+                    mwt = _mwt_of(entry.get("extra", ()))
+                    text = _TEXT + _surface_text(words[start:end], spaces[start:end], mwt)
+                    buf.extend(text if c is None else c for c in comments)
+                else:
+                    buf.extend(comments)
                 if "misc" not in entry:
                     entry = {**entry, "misc": ["_"] * (end - start)}
             extra = entry.get("extra", ())
@@ -1205,10 +1258,10 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
                     if iob is not None and types is not None and iob[i] in ("B", "I"):
                         mparts.append(f"NE={iob[i]}-{types[i]}")
                     m = "|".join(mparts) or "_"
-                buf.append(
-                    f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t"
-                    f"{dcol[k] if dcol is not None else '_'}\t{m}"
-                )
+                d = "_" if dcol is None else dcol[k]
+                if d is None:
+                    d = f"{head}:{dep}"
+                buf.append(f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t{d}\t{m}")
             while e_i < n_extra:
                 buf.append(extra[e_i][1])
                 e_i += 1

@@ -262,6 +262,33 @@ def test_round_trip_through_corpuskit_docbin(name: str) -> None:
     assert _write(back) == path.read_text(encoding="utf-8")
 
 
+def test_round_trip_data_leaves_out_what_the_columns_spell() -> None:
+    # DEPS that only repeat HEAD:DEPREL and a "# text" that the words spell out are kept as
+    # None and rebuilt on writing; anything else is kept as it was.
+    text = (
+        "# sent_id = 1\n"
+        "# text = Don't go.\n"
+        "1-2\tDon't\t_\t_\t_\t_\t_\t_\t_\t_\n"
+        "1\tDo\tdo\tAUX\t_\t_\t3\taux\t3:aux\t_\n"
+        "2\tn't\tnot\tPART\t_\t_\t3\tadvmod\t3:advmod:neg\t_\n"
+        "3\tgo\tgo\tVERB\t_\t_\t0\troot\t0:root\tSpaceAfter=No\n"
+        "4\t.\t.\tPUNCT\t_\t_\t3\tpunct\t3:punct\t_\n"
+        "\n"
+        "# text = Not  quite what the words say\n"
+        "1\tHi\thi\tINTJ\t_\t_\t0\troot\t0:root\t_\n"
+        "\n"
+    )
+    docs = list(parse_conllu(text.splitlines()))
+    first = docs[0].user_data[USER_DATA_KEY][0]
+    assert first["comments"] == ("# sent_id = 1", None)
+    assert first["deps"] == (None, "3:advmod:neg", None, None)
+    assert docs[1].user_data[USER_DATA_KEY][0]["comments"] == ("# text = Not  quite what the words say",)
+    assert _write(docs) == text
+    from corpuskit import DocBin
+
+    assert _write(list(DocBin().from_bytes(DocBin(docs=docs).to_bytes()))) == text
+
+
 def test_writing_docs_without_conllu_data() -> None:
     doc = Doc(
         words=["Anna", "lives", "in", "Paris", "."],
