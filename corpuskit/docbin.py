@@ -260,7 +260,7 @@ class _StringIds:
     def __init__(self) -> None:
         self.ids: dict[str | None, int] = {}
         self.names: dict[int, str] = {}
-        self.morphs: dict[str | None, str | None] = {}  # FEATS -> spaCy's normal form
+        self.morphs: dict[str | None, int] = {}  # FEATS -> the ID of spaCy's normal form
         self.trim(0)
 
     def trim(self, limit: int = _MAX_CACHE) -> None:
@@ -269,7 +269,7 @@ class _StringIds:
         if len(self.ids) >= limit:
             self.ids = {None: 0, "": 0}
             self.names = {0: ""}
-            self.morphs = {None: None}
+            self.morphs = {None: 0}
 
     def add(self, strings: Iterable[str]) -> None:
         ids = self.ids
@@ -298,19 +298,22 @@ class _StringIds:
         names = self.names
         return [names[h] for h in np.unique(column).tolist() if h]
 
-    def normal_morphs(self, raw: list[str | None]) -> list[str | None]:
-        """spaCy's form of each FEATS value ("_" for an empty analysis)."""
-        norm = self.morphs
-        try:
-            return list(map(norm.__getitem__, raw))
-        except KeyError:
-            for m in set(raw).difference(norm):
-                assert m is not None
-                try:
-                    norm[m] = normalize_morph(m) or "_"
-                except ValueError as e:
-                    raise DocBinError(f"Doc.morphs: {e}") from None
-            return list(map(norm.__getitem__, raw))
+    def morph_column(self, raw: list[str | None]) -> U64:
+        """The IDs of spaCy's form of each FEATS value ("_" for an empty analysis; None -> 0)."""
+        morphs = self.morphs
+        out = np.fromiter(map(morphs.get, raw, repeat(_MISSING)), dtype=np.uint64, count=len(raw))
+        missing = np.flatnonzero(out == _MISSING).tolist()
+        if missing:
+            new = {raw[i] for i in missing}
+            try:
+                normal = {m: normalize_morph(m) or "_" for m in new if m is not None}
+            except ValueError as e:
+                raise DocBinError(f"Doc.morphs: {e}") from None
+            self.add(normal.values())
+            morphs.update((m, self.ids[f]) for m, f in normal.items())
+            get = morphs.__getitem__
+            out[missing] = [get(raw[i]) for i in missing]
+        return out
 
 
 def _encode(
@@ -337,7 +340,6 @@ def _encode(
     norms = _flat(docs, "norms", lengths_list)
     deps = _flat(docs, "deps", lengths_list)
     raw_morphs = _flat(docs, "morphs", lengths_list)
-    morphs = None if raw_morphs is None else ids.normal_morphs(raw_morphs)
 
     # Entities and span groups: per-span lists, then the token columns with numpy.
     ent_docs = [i for i, d in enumerate(docs) if d.ents is not None]
@@ -385,7 +387,7 @@ def _encode(
     cols[LEMMA] = column(lemmas)
     cols[NORM] = column(norms)
     cols[DEP] = column(deps)
-    cols[MORPH] = column(morphs)
+    cols[MORPH] = zeros if raw_morphs is None else ids.morph_column(raw_morphs)
     for c in (ORTH, TAG, LEMMA, NORM, DEP):
         strings.update(ids.strings(cols[c]))
     strings.update(m for m in ids.strings(cols[MORPH]) if m != "_")
