@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Executor
-from itertools import chain, islice, pairwise
+from itertools import chain, compress, islice, pairwise
 from operator import eq as _eq
+from operator import not_
 from pathlib import Path
 from typing import IO, Any
 
@@ -531,13 +532,7 @@ def _finish(
         heads[root] = root
     head_fix = [[k, v] for k, v in sorted(fixes.items())]
 
-    # DEPS: kept for the round trip; an entry that only repeats HEAD:DEPREL (most of them) is
-    # kept as None, and the writer spells it out from the columns it writes
     merge = merge_subtokens and bool(mwt)
-    deps_kept: tuple[str | None, ...] | None = None
-    if not merge and deps_col.count("_") != n:
-        derived = map(":".join, zip(head_col, deprels, strict=True))
-        deps_kept = tuple([None if d == e else d for d, e in zip(deps_col, derived, strict=True)])
 
     # DEPREL: "root" becomes "ROOT"
     if "ROOT" in deprels or "" in deprels:
@@ -590,8 +585,8 @@ def _finish(
             entry["head"] = head_fix
         if "" in lemmas_col:
             entry["lemma"] = tuple(lemmas_col)
-        if deps_kept is not None:
-            entry["deps"] = deps_kept
+        if deps_col.count("_") != n:
+            entry["deps"] = tuple(deps_col)
         if comments:
             # a "# text = " line that the words spell out is kept as None (rebuilt on writing)
             text = None
@@ -625,19 +620,29 @@ def _surface_text(words: list[str], spaces: list[bool], mwt: list[tuple[int, int
     """A sentence's text as its tokens spell it: each word, or a multiword token's form in place
     of its words, followed by a space where it has one, except the last."""
     if mwt:
-        parts: list[str] = []
+        tokens: list[str] = []
+        after: list[bool] = []
         k = 0
         for start, end, form in mwt:
-            parts.extend(w + " " if s else w for w, s in zip(words[k:start], spaces[k:start], strict=True))
-            parts.append(form + " " if spaces[end - 1] else form)
+            tokens.extend(words[k:start])
+            after.extend(spaces[k:start])
+            tokens.append(form)
+            after.append(spaces[end - 1])
             k = end
-        parts.extend(w + " " if s else w for w, s in zip(words[k:], spaces[k:], strict=True))
-        parts[-1] = parts[-1].removesuffix(" ") if spaces[-1] else parts[-1]
-        return "".join(parts)
-    if all(spaces):
+        tokens.extend(words[k:])
+        after.extend(spaces[k:])
+        words, spaces = tokens, after
+    # the words joined by spaces, cut after each word (but the last) without one: there are few
+    cuts = list(compress(range(len(words) - 1), map(not_, spaces)))
+    if not cuts:
         return " ".join(words)
-    text = "".join(w + " " if s else w for w, s in zip(words, spaces, strict=True))
-    return text[:-1] if spaces[-1] else text
+    parts = []
+    a = 0
+    for c in cuts:
+        parts.append(" ".join(words[a : c + 1]))
+        a = c + 1
+    parts.append(" ".join(words[a:]))
+    return "".join(parts)
 
 
 def _mwt_of(extra: Iterable[tuple[int, str]]) -> list[tuple[int, int, str]]:
@@ -1258,10 +1263,10 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
                     if iob is not None and types is not None and iob[i] in ("B", "I"):
                         mparts.append(f"NE={iob[i]}-{types[i]}")
                     m = "|".join(mparts) or "_"
-                d = "_" if dcol is None else dcol[k]
-                if d is None:
-                    d = f"{head}:{dep}"
-                buf.append(f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t{d}\t{m}")
+                buf.append(
+                    f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t"
+                    f"{dcol[k] if dcol is not None else '_'}\t{m}"
+                )
             while e_i < n_extra:
                 buf.append(extra[e_i][1])
                 e_i += 1

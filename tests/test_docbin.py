@@ -160,6 +160,29 @@ def test_spacy_reads_corpuskit_files(tmp_path: Path) -> None:
     assert sdocs[1].has_unknown_spaces
 
 
+def _with_provenance(data: bytes, prov: Any) -> bytes:
+    """``data`` (one doc) with its stored provenance replaced by ``prov``."""
+    msg = msgpack.unpackb(zlib.decompress(data), raw=False)
+    user_data = msgpack.unpackb(msg["user_data"][0], raw=False)
+    user_data[PROVENANCE_KEY] = prov
+    msg["user_data"][0] = msgpack.packb(user_data, use_bin_type=True)
+    return zlib.compress(msgpack.packb(msg, use_bin_type=True))
+
+
+def test_provenance_is_stored_as_runs_and_the_old_list_is_read() -> None:
+    doc = Doc(words=["a", "b", "c", "d", "e"], source="x.conll", lines=[3, 4, 5, 9, 10])
+    data = DocBin(docs=[doc]).to_bytes()
+    msg = msgpack.unpackb(zlib.decompress(data), raw=False)
+    stored = msgpack.unpackb(msg["user_data"][0], raw=False)[PROVENANCE_KEY]
+    assert stored == {"source": "x.conll", "runs": [3, 3, 9, 2]}
+    assert next(iter(DocBin().from_bytes(data))).lines == [3, 4, 5, 9, 10]
+    old = _with_provenance(data, {"source": "x.conll", "lines": [3, 4, 5, 9, 10]})
+    assert next(iter(DocBin().from_bytes(old))).lines == [3, 4, 5, 9, 10]
+    for bad in ([3, 3, 9], [3, 3, 9, 3], [3, "x"], [3, -5, 9, 10]):
+        with pytest.raises(corpuskit.errors.DocBinError, match="provenance runs of doc 0"):
+            list(DocBin().from_bytes(_with_provenance(data, {"source": "x.conll", "runs": bad})))
+
+
 def test_round_trip_keeps_everything() -> None:
     docs = _sample_docs()
     back = list(DocBin().from_bytes(DocBin(docs=docs).to_bytes()))
