@@ -1023,6 +1023,7 @@ def scan_conllu(
         n_units=n_units,
         n_tokens=n_tokens,
         size=size,
+        exact_tokens=not options.get("merge_subtokens"),
     )
 
 

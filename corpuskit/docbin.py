@@ -36,6 +36,7 @@ __all__ = [
     "ATTR_IDS",
     "DEFAULT_ATTRS",
     "DocBin",
+    "TokenCountMismatch",
     "WriteStats",
     "normalize_morph",
     "read_docbin",
@@ -544,14 +545,41 @@ def _serialise(
     *,
     ids: _StringIds | None = None,
 ) -> list[_Chunk]:
-    """Write ``zlib(msgpack(DocBin))`` of ``chunks`` then ``docs`` to ``out``, piece by piece.
-
-    The msgpack map is written field by field (the same bytes as packing the whole map), and the
-    docs are encoded in batches while a worker thread compresses the previous piece (zlib releases
-    the GIL). Streamed deflate gives the same bytes as one ``zlib.compress`` call. Returns the
-    chunks, ``docs`` encoded.
-    """
+    """Write ``zlib(msgpack(DocBin))`` of ``chunks`` then ``docs`` to ``out``, piece by piece;
+    returns the chunks, ``docs`` encoded (in batches, see :func:`_serialise_stream`)."""
     n_total = sum(len(c.tokens) for c in chunks) + sum(len(d.words) for d in docs)
+    ids = _StringIds() if ids is None else ids
+
+    def pieces() -> Iterator[_Chunk]:
+        yield from chunks
+        for batch in _batches(docs, _BATCH_TOKENS):
+            yield _encode(batch, attrs, store_user_data, ids)
+
+    return _serialise_stream(pieces(), n_total, attrs, store_user_data, out, ids=ids)
+
+
+class TokenCountMismatch(ValueError):
+    """The docs given to :func:`write_docbin` hold another number of tokens than ``n_tokens`` said."""
+
+
+def _serialise_stream(
+    chunks: Iterable[_Chunk],
+    n_total: int,
+    attrs: list[int],
+    store_user_data: bool,
+    out: Callable[[bytes], object],
+    *,
+    ids: _StringIds,
+) -> list[_Chunk]:
+    """Write ``zlib(msgpack(DocBin))`` of ``chunks`` (``n_total`` tokens in all) to ``out``.
+
+    The msgpack map is written field by field (the same bytes as packing the whole map): the
+    header first, as the token count is known, then each chunk's token rows as it comes (it may
+    be encoded while the previous one is compressed: a worker thread compresses, and zlib
+    releases the GIL), then the other fields. Streamed deflate gives the same bytes as one
+    ``zlib.compress`` call. Returns the chunks; :class:`TokenCountMismatch` if they do not
+    hold ``n_total`` tokens.
+    """
     size = n_total * 8 * len(attrs)
     if size > _MAX_BIN:
         raise DocBinError(
@@ -561,7 +589,7 @@ def _serialise(
         )
     comp = zlib.compressobj()
     done: list[_Chunk] = []
-    ids = _StringIds() if ids is None else ids
+    n_done = 0
     threaded = n_total > _BATCH_TOKENS
     with ThreadPoolExecutor(max_workers=1) if threaded else contextlib.nullcontext() as pool:
         pending: Future[object] | None = None
@@ -586,12 +614,13 @@ def _serialise(
         head.append(_bin_header(size))
         feed(b"".join(head))
         for c in chunks:
+            n_done += len(c.tokens)
+            if n_done > n_total:
+                raise TokenCountMismatch(f"more than {n_total} tokens")
             feed(np.ascontiguousarray(c.tokens, dtype="<u8").tobytes())
             done.append(c)
-        for batch in _batches(docs, _BATCH_TOKENS):
-            c = _encode(batch, attrs, store_user_data, ids)
-            feed(np.ascontiguousarray(c.tokens, dtype="<u8").tobytes())
-            done.append(c)
+        if n_done != n_total:
+            raise TokenCountMismatch(f"{n_done} tokens, not {n_total}")
         if not done:
             done.append(_encode([], attrs, store_user_data, ids))
         tail: dict[str, Any] = {
@@ -1371,6 +1400,7 @@ def write_docbin(
     shard_tokens: int = SHARD_TOKENS,
     attrs: Iterable[str | int] | None = None,
     store_user_data: bool = True,
+    n_tokens: int | None = None,
 ) -> WriteStats:
     """Write ``docs`` as one ``.spacy`` file, or as a directory of shards when they are many.
 
@@ -1379,8 +1409,10 @@ def write_docbin(
     ..., each of at most ``shard_tokens`` tokens (a doc is never split, so a longer doc makes a
     shard of its own); spaCy's corpus reader and :func:`read_docbin` both read such a directory.
     Memory is bounded by the shard size, and each shard is compressed in a background thread
-    while its next batch of docs is encoded. Written atomically: on any failure nothing is left
-    at ``path`` and a previous corpus there stays as it was.
+    while its next batch of docs is encoded. When the caller knows how many tokens the docs hold
+    (``n_tokens``) and they fit one shard, the file is compressed while the docs are still
+    being read (:class:`TokenCountMismatch` if they hold another number). Written atomically:
+    on any failure nothing is left at ``path`` and a previous corpus there stays as it was.
     """
     if shard_tokens < 1:
         raise UsageError(f"shard_tokens must be at least 1, got {shard_tokens}")
@@ -1388,7 +1420,47 @@ def write_docbin(
     _check_replaceable(target)
     int_attrs = _intify_attrs(attrs)
     with _gc_paused():
+        if n_tokens is not None and n_tokens <= shard_tokens:
+            return _write_streamed(docs, target, n_tokens, int_attrs, store_user_data)
         return _write_shards(docs, target, shard_tokens, int_attrs, store_user_data)
+
+
+def _encoded(
+    docs: Iterable[Doc], int_attrs: list[int], store_user_data: bool, ids: _StringIds
+) -> Iterator[_Chunk]:
+    """``docs`` encoded as they come, a few thousand tokens at a time."""
+    batch: list[Doc] = []
+    n_batch = 0
+    for doc in docs:
+        if not isinstance(doc, Doc):
+            raise UsageError(f"write_docbin takes corpuskit Docs, got {type(doc).__name__}")
+        batch.append(doc)
+        n_batch += len(doc.words)
+        if n_batch >= _ENCODE_TOKENS:
+            yield _encode(batch, int_attrs, store_user_data, ids)
+            batch, n_batch = [], 0
+    if batch:
+        yield _encode(batch, int_attrs, store_user_data, ids)
+
+
+def _write_streamed(
+    docs: Iterable[Doc], target: Path, n_tokens: int, int_attrs: list[int], store_user_data: bool
+) -> WriteStats:
+    """``docs``, ``n_tokens`` tokens in all, as the one file ``target``: the header is written
+    first, and each batch of docs is compressed while the next is read."""
+    stats = WriteStats()
+    ids = _StringIds()
+
+    def write(out: Callable[[bytes], object]) -> None:
+        chunks = _encoded(docs, int_attrs, store_user_data, ids)
+        for c in _serialise_stream(chunks, n_tokens, int_attrs, store_user_data, out, ids=ids):
+            stats.n_docs += len(c)
+            stats.n_tokens += int(c.lengths.sum(dtype=np.int64))
+            stats.n_sents += _count_sents(c)
+
+    _write_file(target, write)
+    stats.paths = [target]
+    return stats
 
 
 @contextlib.contextmanager

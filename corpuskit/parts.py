@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .doc import Doc
-from .docbin import WriteStats, write_docbin
+from .docbin import TokenCountMismatch, WriteStats, write_docbin
 from .registry import FileScan
 from .transforms import group_sents
 
@@ -40,12 +40,14 @@ MIN_PART_TOKENS = 100_000
 @dataclass(frozen=True, slots=True)
 class Part:
     """Bytes ``start:end`` of a file (``end`` None: to its end), after ``first_line`` lines,
-    from which its converter yields ``units`` docs (sentences)."""
+    from which its converter yields ``units`` docs (sentences) of ``tokens`` tokens in all (None:
+    not known, see :attr:`FileScan.exact_tokens`)."""
 
     start: int
     end: int | None
     first_line: int
     units: int
+    tokens: int | None
 
 
 def default_jobs() -> int:
@@ -79,11 +81,15 @@ def plan_parts(scan: FileScan, *, n_sents: int, shard_tokens: int, jobs: int) ->
     picked = np.searchsorted(scan.tokens[candidates], targets)
     cuts = candidates[np.unique(np.minimum(picked, len(candidates) - 1))]
     parts: list[Part] = []
-    start, first_line, units = 0, 0, 0
+    start, first_line, units, tokens = 0, 0, 0, 0
+    exact = scan.exact_tokens
     for c in cuts.tolist():
-        parts.append(Part(start, int(scan.offsets[c]), first_line, int(scan.units[c]) - units))
-        start, first_line, units = int(scan.offsets[c]), int(scan.lines[c]), int(scan.units[c])
-    parts.append(Part(start, None, first_line, scan.n_units - units))
+        c_units, c_tokens = int(scan.units[c]), int(scan.tokens[c])
+        n_tokens = c_tokens - tokens if exact else None
+        parts.append(Part(start, int(scan.offsets[c]), first_line, c_units - units, n_tokens))
+        start, first_line, units, tokens = int(scan.offsets[c]), int(scan.lines[c]), c_units, c_tokens
+    last_tokens = scan.n_tokens - tokens if exact else None
+    parts.append(Part(start, None, first_line, scan.n_units - units, last_tokens))
     return parts if len(parts) > 1 else None
 
 
@@ -117,7 +123,13 @@ def _convert_part(
         options=options,
         part=(part.start, part.end, part.first_line),
     )
-    stats = write_docbin(group_sents(count(units), n_sents), out, shard_tokens=shard_tokens)
+    # with the part's token count known, its shard is compressed while it is read: the
+    # worker's last shard is not left to compress at the end
+    try:
+        docs = group_sents(count(units), n_sents)
+        stats = write_docbin(docs, out, shard_tokens=shard_tokens, n_tokens=part.tokens)
+    except TokenCountMismatch:
+        return WriteStats(), -1  # the scan and the reader disagree: the caller falls back
     return stats, counted
 
 

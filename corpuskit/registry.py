@@ -27,6 +27,8 @@ class FileScan:
     and ``first_line``) with ``options`` yields exactly the docs that reading the whole file
     yields for that stretch. ``options`` are the parse options with every whole-file decision
     taken (a CoNLL-U file's "has NER" flag); ``n_units`` and ``n_tokens`` count the whole file.
+    ``exact_tokens`` is False when the options change the token count (CoNLL-U's merged
+    subtokens): ``tokens`` then count the words of the file, not the tokens of its docs.
     """
 
     options: dict[str, Any]
@@ -37,6 +39,7 @@ class FileScan:
     n_units: int
     n_tokens: int
     size: int
+    exact_tokens: bool = True
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,24 @@ def test_write_docbin_single_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.spacy"]
 
 
+def test_write_docbin_with_a_known_token_count_streams_the_same_bytes(tmp_path: Path) -> None:
+    docs = _many(5000)  # more than one batch and more than one piece for the compressor
+    n = sum(len(d) for d in docs)
+    stats = write_docbin(iter(docs), tmp_path / "train.spacy", n_tokens=n)
+    assert (stats.n_docs, stats.n_tokens, stats.paths) == (5000, n, [tmp_path / "train.spacy"])
+    assert stats.n_sents == write_docbin(docs, tmp_path / "plain.spacy").n_sents
+    assert (tmp_path / "train.spacy").read_bytes() == DocBin(docs=docs).to_bytes()
+    # a wrong count: an error, and the file there before is left as it was
+    for wrong in (n - 1, n + 1):
+        with pytest.raises(docbin_mod.TokenCountMismatch):
+            write_docbin(iter(docs), tmp_path / "train.spacy", n_tokens=wrong)
+        assert (tmp_path / "train.spacy").read_bytes() == DocBin(docs=docs).to_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.spacy", "train.spacy"]
+    # more tokens than a shard: written in shards as usual
+    sharded = write_docbin(iter(docs), tmp_path / "big.spacy", n_tokens=n, shard_tokens=n // 3)
+    assert len(sharded.paths) > 1 and list(read_docbin(tmp_path / "big.spacy")) == list(DocBin(docs=docs))
+
+
 def test_write_docbin_shards(tmp_path: Path) -> None:
     docs = _many(40)
     target = tmp_path / "out" / "train.spacy"

@@ -144,14 +144,15 @@ def test_parallel_convert_reports_the_first_error_in_the_file(big: Path, tmp_pat
     assert not (tmp_path / "out").exists()
 
 
-def test_a_part_that_disagrees_with_the_scan_falls_back(big: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("field", ["units", "tokens"])
+def test_a_part_that_disagrees_with_the_scan_falls_back(big: Path, tmp_path: Path, field: str) -> None:
     real = conllu.converter.scan
     assert real is not None
 
     def wrong(path: Path, **kw: object) -> FileScan | None:
         scan = real(path, **kw)
         assert scan is not None
-        return FileScan(**{**scan.__dict__, "units": scan.units + 1})
+        return FileScan(**{**scan.__dict__, field: getattr(scan, field) + 1})
 
     object.__setattr__(conllu.converter, "scan", wrong)
     try:
