@@ -230,7 +230,7 @@ def label_only_in_dev(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
             if label not in train_labels:
                 ex = dev.first[kind].get(label) or Example(None)
                 msg = f"{_KIND_NAMES[kind]} {label!r} ({count} in dev, 0 in train)"
-                yield Hit(Example(ex.file, ex.line, ex.doc, ex.token, ex.text, msg), "dev")
+                yield Hit(ex.saying(msg), "dev")
 
 
 @register(
@@ -260,7 +260,7 @@ def label_case_variants(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
                 ex = ex or Example(None)
                 top = variants[0]
                 msg = f"{_KIND_NAMES[kind]} {label!r} ({counts[label]}) vs {top!r} ({counts[top]})"
-                yield Hit(Example(ex.file, ex.line, ex.doc, ex.token, ex.text, msg), "")
+                yield Hit(ex.saying(msg), "")
 
 
 @register(
@@ -783,7 +783,7 @@ def low_count_label(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
         if count <= opts.low_count_label and label.strip():
             ex = train.first["ent"].get(label) or Example(None)
             msg = f"entity label {label!r} has {_examples(count)} (<= {opts.low_count_label})"
-            yield Hit(Example(ex.file, ex.line, ex.doc, ex.token, ex.text, msg), "train")
+            yield Hit(ex.saying(msg), "train")
 
 
 @register(
@@ -803,7 +803,7 @@ def no_negative_examples(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
             if docs == n:
                 ex = train.first["ent"].get(label) or Example(None)
                 msg = f"entity label {label!r} is in all {n} docs"
-                yield Hit(Example(ex.file, ex.line, ex.doc, ex.token, ex.text, msg), "train")
+                yield Hit(ex.saying(msg), "train")
     cats = train.cats
     if cats.docs > 1:
         for label, pos in sorted(cats.positives.items()):
@@ -950,9 +950,7 @@ def multiple_root_labels(stats: CorpusStats, opts: Options) -> Iterator[Finding]
             for split in stats.splits():
                 ex = split.first["dep"].get(label)
                 if ex is not None:
-                    examples.append(
-                        Example(ex.file, ex.line, ex.doc, ex.token, ex.text, f"root label {label!r}")
-                    )
+                    examples.append(ex.saying(f"root label {label!r}"))
                     break
         yield Finding(
             "multiple-root-labels",
@@ -979,7 +977,7 @@ def low_count_dep_label(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
         if count <= opts.low_count_dep_label:
             ex = train.first["dep"].get(label) or Example(None)
             msg = f"dependency label {label!r} has {_examples(count)} (<= {opts.low_count_dep_label})"
-            yield Hit(Example(ex.file, ex.line, ex.doc, ex.token, ex.text, msg), "train")
+            yield Hit(ex.saying(msg), "train")
 
 
 @register(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 __all__ = [
@@ -36,6 +36,10 @@ class Example:
     text: str = ""
     message: str = ""
     column: int | None = None
+
+    def saying(self, message: str) -> Example:
+        """The same place, with ``message``."""
+        return replace(self, message=message)
 
     @property
     def location(self) -> str:
