@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(REPO / "tests"))  # the spaCy oracle helpers
 
+from _bytecode import compile_corpuskit  # noqa: E402  (bench/ is the script's directory)
+
 
 def build_corpus(data: Path, out: Path, copies: int) -> int:
     """EWT train (its parts joined) ``copies`` times into ``out``; returns the token count."""
@@ -135,6 +137,7 @@ def main() -> None:
     ap.add_argument("--skip-check", action="store_true", help="do not compare the outputs")
     ap.add_argument("extra", nargs="*", help="more options for both tools (e.g. -T -m)")
     args = ap.parse_args()
+    print(compile_corpuskit())
     tmp = Path(tempfile.mkdtemp(prefix="bench-convert-"))
     try:
         src = tmp / f"ewt-train-x{args.copies}.conllu"

@@ -27,6 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _bytecode import compile_corpuskit
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 PY = sys.executable
@@ -191,6 +193,7 @@ def main() -> None:
         help="udvalidate from `pip install udtools` (in its own venv)",
     )
     args = ap.parse_args()
+    print(compile_corpuskit())
     tmp = Path(tempfile.mkdtemp(prefix="bench-debug-"))
     try:
         print(f"building inputs in {tmp} (EWT train+dev, train x{args.scale}) ...")

@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _bytecode import compile_corpuskit
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BIN = Path(sys.executable).parent
@@ -330,6 +332,7 @@ def main() -> None:
     parser.add_argument("--train-fraction", type=float, default=1.0, help="share of the training sentences")
     parser.add_argument("--parallel", action="store_true", help="train both tools at the same time")
     args = parser.parse_args()
+    print(compile_corpuskit())
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
         env[var] = str(args.threads)
