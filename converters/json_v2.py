@@ -26,8 +26,6 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
 
-import srsly
-
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import FormatError
 from corpuskit.registry import Converter
@@ -533,6 +531,8 @@ def write_json(docs: Iterable[Doc], out: IO[str], *, doc_id: int = 0) -> None:
     The text is byte for byte what ``srsly.write_json`` gives (2-space indent, no space after
     colons), written one paragraph at a time.
     """
+    import srsly  # here, not at the top: every command loads every converter to detect formats
+
     out.write(f'[\n  {{\n    "id":{srsly.json_dumps(doc_id)},\n    "paragraphs":[\n')
     first = True
     for doc in docs:

@@ -178,3 +178,19 @@ def test_read_corpus_real(fixtures: Path, tmp_path: Path) -> None:
     docs = list(read_corpus(fixtures / "convert" / "en_ewt-ud-dev.slice.conllu"))
     assert len(docs) == 26
     assert all(d.source and d.lines for d in docs)
+
+
+def test_loading_every_converter_leaves_heavy_modules_unimported() -> None:
+    # every command loads every converter to detect formats: what only one converter's writer
+    # needs (srsly, with its YAML parser) is imported when that writer runs, not at start-up
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from corpuskit.registry import list_converters\n"
+        "assert len(list_converters()) > 4\n"
+        "print('srsly' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
