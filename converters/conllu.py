@@ -591,7 +591,7 @@ def _finish(
             # a "# text = " line that the words spell out is kept as None (rebuilt on writing)
             text = None
             for k, c in enumerate(comments):
-                if c.startswith("# text = "):
+                if c.startswith(_TEXT):
                     if text is None:
                         text = _TEXT + _surface_text(forms, spaces, mwt)
                     if c == text:

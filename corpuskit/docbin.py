@@ -286,13 +286,7 @@ class _StringIds:
 
     def column(self, values: list[Any]) -> U64:
         """The IDs of ``values`` (None -> 0)."""
-        out = np.fromiter(map(self.ids.get, values, repeat(_MISSING)), dtype=np.uint64, count=len(values))
-        missing = np.flatnonzero(out == _MISSING).tolist()
-        if missing:
-            self.add([values[i] for i in missing])
-            get = self.ids.__getitem__
-            out[missing] = [get(values[i]) for i in missing]
-        return out
+        return _looked_up(self.ids, values, self.add)
 
     def strings(self, column: U64) -> list[str]:
         """The strings of the non-zero IDs in ``column``."""
@@ -301,20 +295,26 @@ class _StringIds:
 
     def morph_column(self, raw: list[str | None]) -> U64:
         """The IDs of spaCy's form of each FEATS value ("_" for an empty analysis; None -> 0)."""
-        morphs = self.morphs
-        out = np.fromiter(map(morphs.get, raw, repeat(_MISSING)), dtype=np.uint64, count=len(raw))
-        missing = np.flatnonzero(out == _MISSING).tolist()
-        if missing:
-            new = {raw[i] for i in missing}
-            try:
-                normal = {m: normalize_morph(m) or "_" for m in new if m is not None}
-            except ValueError as e:
-                raise DocBinError(f"Doc.morphs: {e}") from None
-            self.add(normal.values())
-            morphs.update((m, self.ids[f]) for m, f in normal.items())
-            get = morphs.__getitem__
-            out[missing] = [get(raw[i]) for i in missing]
-        return out
+        return _looked_up(self.morphs, raw, self._add_morphs)
+
+    def _add_morphs(self, new: set[str]) -> None:
+        try:
+            normal = {m: normalize_morph(m) or "_" for m in new}
+        except ValueError as e:
+            raise DocBinError(f"Doc.morphs: {e}") from None
+        self.add(normal.values())
+        self.morphs.update((m, self.ids[f]) for m, f in normal.items())
+
+
+def _looked_up(table: dict[Any, int], values: list[Any], add: Callable[[set[Any]], None]) -> U64:
+    """The IDs of ``values`` in ``table``, in one pass; ``add`` puts the values it lacks in it."""
+    out = np.fromiter(map(table.get, values, repeat(_MISSING)), dtype=np.uint64, count=len(values))
+    missing = np.flatnonzero(out == _MISSING).tolist()
+    if missing:
+        add({values[i] for i in missing})
+        get = table.__getitem__
+        out[missing] = [get(values[i]) for i in missing]
+    return out
 
 
 def _encode(
