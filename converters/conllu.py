@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Executor
-from itertools import chain, compress, islice, pairwise
+from itertools import chain, compress, islice, pairwise, repeat
 from operator import eq as _eq
 from operator import not_
 from pathlib import Path
@@ -31,6 +31,7 @@ from corpuskit.errors import FormatError, UsageError
 from corpuskit.io import byte_blocks, open_binary, read_line_blocks
 from corpuskit.registry import Converter, FileScan
 from corpuskit.strings import UPOS
+from corpuskit.transforms import merge_docs
 
 __all__ = [
     "USER_DATA_KEY",
@@ -221,76 +222,97 @@ def _parse_lines(
     morphology: bool,
     ner_map: Mapping[str, str] | None,
     first_line: int = 0,
+    group: int = 1,
 ) -> Iterator[Doc]:
-    """The reading loop: one Doc per sentence, yielded one sentence late (for the file's tail).
+    """The reading loop: one Doc per sentence (per ``group`` sentences), yielded one late (for
+    the file's tail).
 
     ``blocks`` are lists of consecutive lines. Runs of lines that start with a digit (word
     lines) are taken whole; only the other lines (blank, comment, anything odd) are looked at
     one by one. Each sentence is checked and converted column by column when it ends
-    (:func:`_finish`).
+    (:func:`_finish`), or when its group is complete (:func:`_finish_group`).
     """
+    size = max(group, 1)
     pending: Doc | None = None
     pre: list[str] = []  # lines before the current sentence's first word line
     rows: list[str] = []  # the current sentence's word lines
+    batch: list[tuple[list[str], int, list[str]]] = []  # finished sentences of the current group
     first = 0
     line_no = first_line  # lines before the current block
     digits = _DIGITS
-    for lines in blocks:
-        special = [i for i, line in enumerate(lines) if line[:1] not in digits]
-        special.append(len(lines))
-        prev = 0
-        for i in special:
-            if i > prev:  # word lines prev..i-1
-                if not rows:
-                    first = line_no + prev + 1
-                rows.extend(lines[prev:i])
-            prev = i + 1
-            if i == len(lines):
-                break
-            line = lines[i]
-            if line and line[0] != "#":
-                parts = line.split("\t")
-                if len(parts) == 10:
+    noblank = False
+    try:
+        for lines in blocks:
+            special = [i for i, line in enumerate(lines) if line[:1] not in digits]
+            special.append(len(lines))
+            prev = 0
+            for i in special:
+                if i > prev:  # word lines prev..i-1
                     if not rows:
-                        first = line_no + i + 1
-                    rows.append(line)
-                    continue
-                if line.strip():
+                        first = line_no + prev + 1
+                    rows.extend(lines[prev:i])
+                prev = i + 1
+                if i == len(lines):
+                    break
+                line = lines[i]
+                if line and line[0] != "#":
+                    parts = line.split("\t")
+                    if len(parts) == 10:
+                        if not rows:
+                            first = line_no + i + 1
+                        rows.append(line)
+                        continue
+                    if line.strip():
+                        _check_columns(rows, first, source)
+                        raise _column_error(line, parts, source, line_no + i + 1)
+                    line = ""
+                if not line:
+                    if rows:
+                        batch.append((rows, first, pre))
+                        rows = []
+                        pre = []
+                        if len(batch) == size:
+                            done, batch = batch, []
+                            doc = _finish_batch(done, source, set_ents, merge_subtokens, morphology, ner_map)
+                            if pending is not None:
+                                yield pending
+                            pending = doc
+                    else:
+                        pre.append(line)
+                elif rows:
                     _check_columns(rows, first, source)
-                    raise _column_error(line, parts, source, line_no + i + 1)
-                line = ""
-            if not line:
-                if rows:
-                    doc = _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
-                    rows = []
-                    pre = []
-                    if pending is not None:
-                        yield pending
-                    pending = doc
+                    raise _error(
+                        f"comment line {line[:60]!r} inside a sentence; expected comments only "
+                        "before the sentence's first word line (and a blank line after its last)",
+                        source,
+                        line_no + i + 1,
+                        1,
+                    )
                 else:
                     pre.append(line)
-            elif rows:
-                _check_columns(rows, first, source)
-                raise _error(
-                    f"comment line {line[:60]!r} inside a sentence; expected comments only "
-                    "before the sentence's first word line (and a blank line after its last)",
-                    source,
-                    line_no + i + 1,
-                    1,
-                )
-            else:
-                pre.append(line)
-        line_no += len(lines)
-    if rows:
-        doc = _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
-        doc.user_data[USER_DATA_KEY][-1]["noblank"] = True
-        pre = []
-        if pending is not None:
-            yield pending
-        pending = doc
+            line_no += len(lines)
+        if rows:
+            batch.append((rows, first, pre))
+            pre = []
+            noblank = True
+        if batch:
+            done, batch = batch, []
+            doc = _finish_batch(done, source, set_ents, merge_subtokens, morphology, ner_map)
+            if pending is not None:
+                yield pending
+            pending = doc
+    except Exception:
+        # the sentences read before the error, whose group was not complete, come first in
+        # the file: an error of theirs is the one to name
+        for sent_rows, sent_first, sent_pre in batch:
+            _finish(sent_rows, sent_first, sent_pre, source, set_ents, merge_subtokens, morphology, ner_map)
+        raise
     if pending is not None:
+        entries = pending.user_data[USER_DATA_KEY]
+        if noblank:
+            entries[-1]["noblank"] = True
         if pre:
-            pending.user_data[USER_DATA_KEY][-1]["tail"] = pre
+            entries[-1]["tail"] = pre
         yield pending
     elif pre and any(line.strip() for line in pre):
         raise _error(
@@ -299,6 +321,20 @@ def _parse_lines(
             source,
             line_no,
         )
+
+
+def _finish_batch(
+    sents: list[tuple[list[str], int, list[str]]],
+    source: str | None,
+    set_ents: bool,
+    merge_subtokens: bool,
+    morphology: bool,
+    ner_map: Mapping[str, str] | None,
+) -> Doc:
+    if len(sents) == 1:
+        rows, first, pre = sents[0]
+        return _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
+    return _finish_group(sents, source, set_ents, merge_subtokens, morphology, ner_map)
 
 
 def _check_columns(rows: list[str], first: int, source: str | None) -> None:
@@ -588,15 +624,7 @@ def _finish(
         if deps_col.count("_") != n:
             entry["deps"] = tuple(deps_col)
         if comments:
-            # a "# text = " line that the words spell out is kept as None (rebuilt on writing)
-            text = None
-            for k, c in enumerate(comments):
-                if c.startswith(_TEXT):
-                    if text is None:
-                        text = _TEXT + _surface_text(forms, spaces, mwt)
-                    if c == text:
-                        entry["comments"] = (*comments[:k], None, *comments[k + 1 :])
-                        break
+            entry["comments"] = _kept_comments(comments, forms, spaces, mwt)
         if not misc_blank:
             entry["misc"] = tuple(misc)
     return Doc(
@@ -614,6 +642,174 @@ def _finish(
         source=source,
         lines=out_lines,
     )
+
+
+def _finish_group(
+    sents: list[tuple[list[str], int, list[str]]],
+    source: str | None,
+    set_ents: bool,
+    merge_subtokens: bool,
+    morphology: bool,
+    ner_map: Mapping[str, str] | None,
+) -> Doc:
+    """Sentences ``(word lines, first line, comments)`` as one Doc: the Doc that
+    :func:`corpuskit.transforms.merge_docs` makes of their :func:`_finish` Docs (``-n``).
+
+    Plain sentences (no options that rewrite tokens, entities, odd HEAD or DEPREL values) are
+    converted together, column by column over the whole group (:func:`_finish_plain`); any
+    other group, and any group with an error in it, goes sentence by sentence, so the error
+    named is the first in the file.
+    """
+    if len(sents) > 1 and not (set_ents or merge_subtokens or morphology):
+        try:
+            doc = _finish_plain(sents, source)
+        except FormatError:
+            doc = None
+        if doc is not None:
+            return doc
+    docs = [
+        _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
+        for rows, first, pre in sents
+    ]
+    return merge_docs(docs)
+
+
+def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | None) -> Doc | None:
+    """:func:`_finish_group` for sentences :func:`_finish` converts without rewriting (None
+    otherwise): every check and column conversion runs once over the group's tokens."""
+    all_rows = list(chain.from_iterable(rows for rows, _first, _pre in sents))
+    cols = _columns(all_rows, 0, source) if all(len(rows) <= _MAX_FAST for rows, _f, _p in sents) else None
+    if cols is None:
+        return None
+    ids = cols[0]
+    sizes = [len(rows) for rows, _first, _pre in sents]
+    extras: list[list[tuple[int, str]]] = [[] for _ in sents]
+    mwts: list[list[tuple[int, int, str]]] = [[] for _ in sents]
+    if ids == list(chain.from_iterable(_IDS[:n] for n in sizes)):
+        lines = list(
+            chain.from_iterable(
+                range(first, first + n) for (_r, first, _p), n in zip(sents, sizes, strict=True)
+            )
+        )
+    else:  # multiword tokens or empty nodes: the word lines of each sentence
+        keep: list[int] = []
+        lines = []
+        a = 0
+        for s, ((rows, first, _pre), n) in enumerate(zip(sents, sizes, strict=True)):
+            sent_ids = ids[a : a + n]
+            if sent_ids == _IDS[:n]:
+                keep.extend(range(a, a + n))
+                lines.extend(range(first, first + n))
+            else:
+                words, word_lines, extras[s], mwts[s] = _split_rows(rows, sent_ids, first, source)
+                keep.extend(a + r for r in words)
+                lines.extend(word_lines)
+                sizes[s] = len(words)
+            a += n
+        cols = [list(map(col.__getitem__, keep)) for col in cols]
+    _ids, forms, lemmas, upos, xpos, feats, head_col, deprels, deps_col, misc = cols
+    n = len(forms)
+    if not _UPOS.issuperset(upos) or "ROOT" in deprels or "" in deprels:
+        return None
+    tags = [u if x == "_" else x for x, u in zip(xpos, upos, strict=True)] if "_" in xpos else xpos[:]
+    feats_norm = _FEATS_NORM
+    try:
+        morphs: list[str | None] = list(map(feats_norm.__getitem__, feats))
+    except KeyError:
+        morphs = [
+            feats_norm[f] if f in feats_norm else _normalise_feats(f, source, lines[k])
+            for k, f in enumerate(feats)
+        ]
+
+    # HEAD: sentence-relative IDs, each in its sentence, none the word's own; roots -> themselves
+    size_arr = np.asarray(sizes, dtype=np.int64)
+    starts = np.zeros(len(sizes), dtype=np.int64)
+    np.cumsum(size_arr[:-1], out=starts[1:])
+    tok_start = np.repeat(starts, size_arr)
+    index = np.arange(n, dtype=np.int64)
+    head = np.fromiter(map(_HEADS0.get, head_col, repeat(-2)), dtype=np.int64, count=n)
+    if (
+        (head < -1).any()
+        or (head >= np.repeat(size_arr, size_arr)).any()
+        or (head == index - tok_start).any()
+    ):
+        return None  # "_", a number not written plainly, beyond the sentence, its own head
+    heads: list[int | None] = np.where(head == -1, index, head + tok_start).tolist()
+    start = -1
+    for _ in range(deprels.count("root")):
+        start = deprels.index("root", start + 1)
+        deprels[start] = "ROOT"
+
+    # SpaceAfter=No in MISC (on the multiword token's line for its words)
+    misc_blank = misc.count("_") == n
+    spaces = [True] * n if misc_blank else ["SpaceAfter=No" not in m for m in misc]
+    bounds = list(zip(starts.tolist(), (starts + size_arr).tolist(), strict=True))
+    for (a, _b), extra, mwt in zip(bounds, extras, mwts, strict=True):
+        if mwt:
+            mwt_misc = [e[1].rsplit("\t", 1)[1] for e in extra if "-" in e[1].split("\t", 1)[0]]
+            for (first, end, _form), m in zip(mwt, mwt_misc, strict=True):
+                for k in range(a + first, a + end - 1):
+                    spaces[k] = False
+                spaces[a + end - 1] = "SpaceAfter=No" not in m
+
+    # the round-trip data, one entry per sentence, as _finish keeps it
+    entries: list[dict[str, Any]] = []
+    odd_xpos = "_" in xpos or "" in xpos
+    odd_feats = not _FEATS_ODD.isdisjoint(feats)
+    odd_lemma = "" in lemmas
+    some_deps = deps_col.count("_") != n
+    for (_rows, _first, comments), (a, b), extra, mwt in zip(sents, bounds, extras, mwts, strict=True):
+        size = b - a
+        entry: dict[str, Any] = {"n": size}
+        if comments:
+            entry["comments"] = _kept_comments(comments, forms[a:b], spaces[a:b], mwt)
+        if extra:
+            entry["extra"] = extra
+        if odd_xpos and ("_" in xpos[a:b] or "" in xpos[a:b]):
+            entry["xpos"] = tuple(xpos[a:b])
+        if odd_feats and not _FEATS_ODD.isdisjoint(feats[a:b]):
+            entry["feats"] = tuple(feats[a:b])
+        if odd_lemma and "" in lemmas[a:b]:
+            entry["lemma"] = tuple(lemmas[a:b])
+        if some_deps and deps_col[a:b].count("_") != size:
+            entry["deps"] = tuple(deps_col[a:b])
+        if not misc_blank and misc[a:b].count("_") != size:
+            entry["misc"] = tuple(misc[a:b])
+        entries.append(entry)
+    sent_starts: list[bool | None] = [False] * n
+    for a, _b in bounds:
+        sent_starts[a] = True
+        if a and not spaces[a - 1]:
+            spaces[a - 1] = True  # merge_docs: a space after every sentence but the last
+    return Doc(
+        words=forms,
+        spaces=spaces,
+        tags=tags,
+        pos=upos,  # type: ignore[arg-type]
+        morphs=morphs,
+        lemmas=lemmas,  # type: ignore[arg-type]
+        heads=heads,
+        deps=deprels,  # type: ignore[arg-type]
+        sent_starts=sent_starts,
+        user_data={USER_DATA_KEY: entries},
+        source=source,
+        lines=lines,
+    )
+
+
+def _kept_comments(
+    comments: list[str], words: list[str], spaces: list[bool], mwt: list[tuple[int, int, str]]
+) -> tuple[str | None, ...]:
+    """A sentence's comment lines as kept: a "# text = " line that the words spell out is None
+    (rebuilt on writing)."""
+    text = None
+    for k, c in enumerate(comments):
+        if c.startswith(_TEXT):
+            if text is None:
+                text = _TEXT + _surface_text(words, spaces, mwt)
+            if c == text:
+                return (*comments[:k], None, *comments[k + 1 :])
+    return tuple(comments)
 
 
 def _surface_text(words: list[str], spaces: list[bool], mwt: list[tuple[int, int, str]]) -> str:
@@ -901,6 +1097,7 @@ def parse_conllu(
     morphology: bool = False,
     ner: bool | None = None,
     ner_map: Mapping[str, str] | None = None,
+    group: int = 1,
 ) -> Iterator[Doc]:
     """Read CoNLL-U lines (with or without line ends) as Docs, one per sentence.
 
@@ -912,6 +1109,9 @@ def parse_conllu(
       over) is scanned first; an object with a ``path`` attribute is scanned as bytes; a
       one-shot iterator is held in memory up to its first NER tag (all of it if it has none).
     - ``ner_map``: entity labels to rename before the tags become spans; ``""`` means O.
+    - ``group``: sentences per Doc (``corpuskit convert -n``): each Doc is the one
+      :func:`corpuskit.transforms.group_sents` makes of that many sentence Docs (the last may
+      have fewer), converted a group at a time, which is faster.
 
     Lines are numbered from ``lines.first_line + 1`` where ``lines`` has that attribute (a part
     of a file, see :func:`scan_conllu`); a ``lines.blocks()`` method, where there is one, gives
@@ -934,9 +1134,9 @@ def parse_conllu(
                     ner = True
                     break
             return _parse_lines(
-                _blocks(chain(held, it)), source, ner, merge_subtokens, morphology, ner_map, first_line
+                _blocks(chain(held, it)), source, ner, merge_subtokens, morphology, ner_map, first_line, group
             )
-    return _parse_lines(_blocks(lines), source, ner, merge_subtokens, morphology, ner_map, first_line)
+    return _parse_lines(_blocks(lines), source, ner, merge_subtokens, morphology, ner_map, first_line, group)
 
 
 def read_conllu(
@@ -947,15 +1147,22 @@ def read_conllu(
     morphology: bool = False,
     ner: bool | None = None,
     ner_map: Mapping[str, str] | None = None,
+    group: int = 1,
 ) -> Iterator[Doc]:
-    """Read a CoNLL-U file as Docs, one per sentence (see :func:`parse_conllu`)."""
+    """Read a CoNLL-U file as Docs, one per sentence or per ``group`` (see :func:`parse_conllu`)."""
     if ner is None:
         if not Path(path).is_file():
             what = "is a directory, expected a file" if Path(path).is_dir() else "no such file"
             raise UsageError(f"{path}: {what}")
         ner = file_has_ner(path)
     return _parse_lines(
-        read_line_blocks(path, encoding=encoding), str(path), ner, merge_subtokens, morphology, ner_map
+        read_line_blocks(path, encoding=encoding),
+        str(path),
+        ner,
+        merge_subtokens,
+        morphology,
+        ner_map,
+        group=group,
     )
 
 
@@ -1330,7 +1537,7 @@ converter = Converter(
     write=write_conllu,
     detect=detect,
     extensions=(".conllu", ".conllx"),
-    options=frozenset({"merge_subtokens", "morphology", "ner", "ner_map"}),
+    options=frozenset({"merge_subtokens", "morphology", "ner", "ner_map", "group"}),
     write_options=frozenset(),
     description="CoNLL-U (Universal Dependencies): 10 tab-separated columns, one word per line",
     scan=scan_conllu,

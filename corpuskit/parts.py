@@ -105,13 +105,20 @@ def _convert_part(
     out: Path,
     shard_tokens: int,
 ) -> tuple[WriteStats, int]:
-    """In a worker: one part written as ``out`` (a file or a shard directory); its unit count."""
+    """In a worker: one part written as ``out`` (a file or a shard directory); its unit count
+    (sentences: a converter that takes the ``group`` option reads ``-n`` groups itself)."""
     counted = 0
+    grouped = "group" in options
 
     def count(docs: Iterable[Doc]) -> Iterator[Doc]:
         nonlocal counted
         for doc in docs:
-            counted += 1
+            if not grouped:
+                counted += 1
+            elif doc.sent_starts is not None:
+                counted += doc.sent_starts.count(True)
+            else:
+                counted += len(doc.sentence_bounds())
             yield doc
 
     units = read_units(
@@ -126,7 +133,7 @@ def _convert_part(
     # with the part's token count known, its shard is compressed while it is read: the
     # worker's last shard is not left to compress at the end
     try:
-        docs = group_sents(count(units), n_sents)
+        docs = count(units) if grouped else group_sents(count(units), n_sents)
         stats = write_docbin(docs, out, shard_tokens=shard_tokens, n_tokens=part.tokens)
     except TokenCountMismatch:
         return WriteStats(), -1  # the scan and the reader disagree: the caller falls back

@@ -51,7 +51,9 @@ class Converter:
       points at ``source`` and the lines.
     - ``write(docs, out, **options)`` writes Docs as text to an open text stream.
     - ``detect(head) -> float`` scores (0-1) how well the first lines of a file fit the format.
-    - ``options``: the keyword options ``parse`` accepts, so a CLI passes only those.
+    - ``options``: the keyword options ``parse`` accepts, so a CLI passes only those. A
+      converter whose options include ``group`` reads ``group`` sentences into each Doc itself,
+      as :func:`corpuskit.transforms.group_sents` would (``convert -n`` then leaves them be).
     - ``scan(path, *, encoding, **options) -> FileScan | None`` (optional) finds where a large
       file may be cut, so that ``convert`` reads its parts in parallel; ``parse`` then numbers
       lines from ``lines.first_line + 1``. None means "read it whole".

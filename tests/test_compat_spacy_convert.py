@@ -32,7 +32,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "-n 3 -T -m": {"n_sents": 3, "merge_subtokens": True, "morphology": True},
 }
 # the quick set; the others run with the slow tests (pytest -m slow)
-_QUICK = {"-n 1", "-n 3 -T -m"}
+_QUICK = {"-n 1", "-n 10", "-n 3 -T -m"}
 _OPTION_PARAMS = [pytest.param(o, marks=() if o in _QUICK else pytest.mark.slow) for o in OPTIONS]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,9 +112,22 @@ def test_plan_keeps_groups_whole(big: Path) -> None:
 
 
 @pytest.mark.parametrize("n_sents", [1, 10])
-def test_parallel_convert_writes_the_same_docs(big: Path, tmp_path: Path, n_sents: int) -> None:
+def test_parallel_convert_writes_the_same_docs(
+    big: Path, tmp_path: Path, n_sents: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpuskit import parts
+
+    written = []
+    real = parts.write_parts
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        written.append(real(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(parts, "write_parts", spy)
     one = convert_corpus(big, tmp_path / "one", n_sents=n_sents, shard_size=1000, jobs=1)
     two = convert_corpus(big, tmp_path / "two", n_sents=n_sents, shard_size=1000, jobs=2)
+    assert len(written) == 1 and written[0] is not None  # the parts agreed with the scan
     assert (two.n_docs, two.n_sents, two.n_tokens) == (one.n_docs, one.n_sents, one.n_tokens)
     out = tmp_path / "two" / "big.spacy"
     assert out.is_dir() and sorted(p.name for p in out.iterdir()) == [p.name for p in two.paths]
@@ -144,8 +158,11 @@ def test_parallel_convert_reports_the_first_error_in_the_file(big: Path, tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("n_sents", [1, 10])
 @pytest.mark.parametrize("field", ["units", "tokens"])
-def test_a_part_that_disagrees_with_the_scan_falls_back(big: Path, tmp_path: Path, field: str) -> None:
+def test_a_part_that_disagrees_with_the_scan_falls_back(
+    big: Path, tmp_path: Path, field: str, n_sents: int
+) -> None:
     real = conllu.converter.scan
     assert real is not None
 
@@ -156,10 +173,10 @@ def test_a_part_that_disagrees_with_the_scan_falls_back(big: Path, tmp_path: Pat
 
     object.__setattr__(conllu.converter, "scan", wrong)
     try:
-        res = convert_corpus(big, tmp_path / "out", shard_size=1000, jobs=2)
+        res = convert_corpus(big, tmp_path / "out", n_sents=n_sents, shard_size=1000, jobs=2)
     finally:
         object.__setattr__(conllu.converter, "scan", real)
-    one = convert_corpus(big, tmp_path / "one", shard_size=1000, jobs=1)
+    one = convert_corpus(big, tmp_path / "one", n_sents=n_sents, shard_size=1000, jobs=1)
     assert [p.name for p in res.paths] == [p.name for p in one.paths]  # one process's shards
     assert list(read_docbin(tmp_path / "out" / "big.spacy")) == list(
         read_docbin(tmp_path / "one" / "big.spacy")

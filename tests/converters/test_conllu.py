@@ -238,6 +238,116 @@ def test_round_trip_through_grouped_docs(name: str) -> None:
     assert _write(grouped) == path.read_text(encoding="utf-8")
 
 
+# ---------------------------------------------------------------- reading -n groups
+
+
+def _grouped_both_ways(lines: list[str], group: int, **options: Any) -> tuple[Any, Any]:
+    """Docs of ``group`` sentences read a group at a time, and made by grouping the sentence
+    Docs; a FormatError's (line, message) in place of the docs where reading fails."""
+    from corpuskit.transforms import group_sents
+
+    out = []
+    for read in (
+        lambda: list(parse_conllu(lines, source="f", group=group, **options)),
+        lambda: list(group_sents(parse_conllu(lines, source="f", **options), group)),
+    ):
+        try:
+            out.append(read())
+        except FormatError as e:
+            out.append((e.line, str(e)))
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("group", [2, 3, 10])
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "+".join(o) or "default")
+@pytest.mark.parametrize("name", GOOD)
+def test_reading_groups_gives_the_grouped_sentences(name: str, options: dict[str, bool], group: int) -> None:
+    from corpuskit import DocBin
+
+    lines = read_lines(FIXTURES / name)
+    fast, slow = _grouped_both_ways(list(lines), group, **options)
+    assert fast and fast == slow
+    assert DocBin(docs=fast).to_bytes() == DocBin(docs=slow).to_bytes()  # user data in the same order
+    if not options.get("merge_subtokens"):
+        assert _write(fast) == (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_reading_groups_names_the_same_error(name: str) -> None:
+    path = FIXTURES / name
+    for group in (2, 10):
+        with pytest.raises(FormatError) as info:
+            list(read_conllu(path, group=group))
+        assert (info.value.line, str(info.value)) == (BROKEN[name][0], str(info.value))
+        assert BROKEN[name][1] in str(info.value)
+
+
+def test_reading_groups_names_the_first_error_of_a_group() -> None:
+    # sentence 1 has a bad HEAD; sentence 3 a line of 9 columns, which the reading loop meets
+    # before sentence 1's group is complete: sentence 1's error is the one named
+    good = "1\ta\t_\tNOUN\t_\t_\t0\troot\t_\t_"
+    lines = ["1\ta\t_\tNOUN\t_\t_\t7\troot\t_\t_", "", good, "", "1\ta\t_\tNOUN\t_\t_\t0\troot\t_", ""]
+    fast, slow = _grouped_both_ways(lines, 10)
+    assert fast == slow and fast[0] == 1 and "HEAD '7'" in fast[1]
+    fast, slow = _grouped_both_ways(lines[2:], 10)
+    assert fast == slow and fast[0] == 3 and "columns" in fast[1]
+
+
+def test_reading_random_groups_gives_the_grouped_sentences() -> None:
+    """Valid sentences without entities (the ones read a group at a time): multiword tokens,
+    empty nodes, SpaceAfter=No (last words too), '# text' lines right or wrong, DEPS, odd
+    XPOS, FEATS and lemma values."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from corpuskit import DocBin
+
+    @st.composite
+    def sentence(draw: Any) -> list[str]:
+        n = draw(st.integers(1, 6))
+        order = draw(st.permutations(list(range(n))))
+        heads = [0] * n
+        for j, node in enumerate(order[1:], start=1):
+            heads[node] = order[draw(st.integers(0, j - 1))] + 1
+        words = [draw(st.sampled_from(["a", "b", "Ab", "."])) for _ in range(n)]
+        misc = [draw(st.sampled_from(["_", "SpaceAfter=No", "X=1", "SpaceAfter=No|X=1"])) for _ in range(n)]
+        out = [f"# sent_id = {draw(st.integers(1, 9))}"]
+        if draw(st.booleans()):
+            text = "".join(
+                w + ("" if "SpaceAfter=No" in m else " ") for w, m in zip(words, misc, strict=True)
+            )
+            out.append("# text = " + (text.rstrip(" ") if draw(st.booleans()) else text + "x"))
+        mwt_end = 0
+        for i in range(n):
+            if i >= mwt_end and i < n - 1 and draw(st.integers(0, 4)) == 0:
+                mwt_end = i + 2
+                space = draw(st.sampled_from(["_", "SpaceAfter=No"]))
+                out.append(f"{i + 1}-{i + 2}\tab\t_\t_\t_\t_\t_\t_\t_\t{space}")
+            upos = draw(st.sampled_from(["NOUN", "VERB", "_"]))
+            xpos = draw(st.sampled_from(["_", "NN", ""]))
+            feats = draw(st.sampled_from(["_", "Number=Sing", "Number=Plur|Case=Nom", "Case=Acc,Nom"]))
+            lemma = draw(st.sampled_from(["_", "x", ""]))
+            dep = "root" if heads[i] == 0 else draw(st.sampled_from(["nsubj", "obj"]))
+            deps = draw(st.sampled_from(["_", f"{heads[i]}:{dep}", "1:x|2:y"]))
+            out.append(
+                f"{i + 1}\t{words[i]}\t{lemma}\t{upos}\t{xpos}\t{feats}\t{heads[i]}\t{dep}\t{deps}\t{misc[i]}"
+            )
+            if draw(st.integers(0, 5)) == 0:
+                out.append(f"{i + 1}.1\te\t_\t_\t_\t_\t_\t_\t{i + 1}:dep\t_")
+        return [*out, ""]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(sentence(), min_size=2, max_size=7), st.integers(2, 4))
+    def check(sentences: list[list[str]], group: int) -> None:
+        lines = [line for s in sentences for line in s]
+        fast, slow = _grouped_both_ways(lines, group)
+        assert fast == slow
+        assert DocBin(docs=fast).to_bytes() == DocBin(docs=slow).to_bytes()
+        assert _write(fast) == "\n".join(lines) + "\n"
+
+    check()
+
+
 @pytest.mark.parametrize("name", TREEBANKS)
 def test_round_trip_through_spacy_docbin(name: str) -> None:
     path = FIXTURES / name
@@ -554,9 +664,11 @@ def test_random_sentences_with_odd_values_round_trip() -> None:
         return [*out, ""]
 
     @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.lists(sentence(), min_size=1, max_size=3), st.booleans(), st.booleans())
-    def check(sentences: list[list[str]], merge: bool, morphology: bool) -> None:
+    @given(st.lists(sentence(), min_size=1, max_size=5), st.booleans(), st.booleans(), st.integers(2, 4))
+    def check(sentences: list[list[str]], merge: bool, morphology: bool, group: int) -> None:
         lines = [line for s in sentences for line in s]
+        fast, slow = _grouped_both_ways(lines, group, merge_subtokens=merge, morphology=morphology)
+        assert fast == slow
         try:
             docs = list(parse_conllu(lines, source="f", merge_subtokens=merge, morphology=morphology))
         except FormatError as e:
