@@ -691,23 +691,26 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
                 range(first, first + n) for (_r, first, _p), n in zip(sents, sizes, strict=True)
             )
         )
-    else:  # multiword tokens or empty nodes: the word lines of each sentence
-        keep: list[int] = []
+    else:  # multiword tokens or empty nodes: set apart from the word lines
+        drop: list[int] = []
         lines = []
         a = 0
         for s, ((rows, first, _pre), n) in enumerate(zip(sents, sizes, strict=True)):
             sent_ids = ids[a : a + n]
             if sent_ids == _IDS[:n]:
-                keep.extend(range(a, a + n))
                 lines.extend(range(first, first + n))
             else:
                 words, word_lines, extras[s], mwts[s] = _split_rows(rows, sent_ids, first, source)
-                keep.extend(a + r for r in words)
+                # the lines set apart are those whose ID is not a number (others are errors)
+                drop.extend(a + r for r, id_ in enumerate(sent_ids) if not id_.isdigit())
                 lines.extend(word_lines)
                 sizes[s] = len(words)
             a += n
-        cols = [list(map(col.__getitem__, keep)) for col in cols]
-    _ids, forms, lemmas, upos, xpos, feats, head_col, deprels, deps_col, misc = cols
+        drop.reverse()
+        for col in cols[1:]:
+            for r in drop:
+                del col[r]
+    forms, lemmas, upos, xpos, feats, head_col, deprels, deps_col, misc = cols[1:]
     n = len(forms)
     if not _UPOS.issuperset(upos) or "ROOT" in deprels or "" in deprels:
         return None
