@@ -605,10 +605,10 @@ def _serialise_stream(
     with ThreadPoolExecutor(max_workers=1) if threaded else contextlib.nullcontext() as pool:
         pending: Future[object] | None = None
 
-        def compress(data: bytes) -> object:
+        def compress(data: bytes | memoryview) -> object:
             return out(comp.compress(data))
 
-        def feed(data: bytes) -> None:
+        def feed(data: bytes | memoryview) -> None:
             nonlocal pending
             if pool is None:
                 compress(data)
@@ -628,7 +628,9 @@ def _serialise_stream(
             n_done += len(c.tokens)
             if n_done > n_total:
                 raise TokenCountMismatch(f"more than {n_total} tokens")
-            feed(np.ascontiguousarray(c.tokens, dtype="<u8").tobytes())
+            rows = np.ascontiguousarray(c.tokens, dtype="<u8")
+            if rows.size:  # the rows as they lie in memory, not a copy (the chunk is kept)
+                feed(rows.reshape(-1).view(np.uint8).data)
             done.append(c)
         if n_done != n_total:
             raise TokenCountMismatch(f"{n_done} tokens, not {n_total}")
