@@ -471,6 +471,26 @@ def _split_rows_slow(
     return words, lines, extra, mwt
 
 
+def _tags(xpos: list[str], upos: list[str]) -> list[str | None]:
+    """The tags: XPOS, with UPOS standing in for "_"."""
+    if "_" in xpos:
+        return [u if x == "_" else x for x, u in zip(xpos, upos, strict=True)]
+    return xpos[:]  # type: ignore[return-value]
+
+
+def _morphs(feats: list[str], source: str | None, lines: list[int]) -> list[str | None]:
+    """FEATS normalised as spaCy does (cached per distinct value); a malformed value is an error
+    at its line."""
+    feats_norm = _FEATS_NORM
+    try:
+        return list(map(feats_norm.__getitem__, feats))
+    except KeyError:
+        return [
+            feats_norm[f] if f in feats_norm else _normalise_feats(f, source, lines[k])
+            for k, f in enumerate(feats)
+        ]
+
+
 def _finish(
     rows: list[str],
     first: int,
@@ -516,19 +536,8 @@ def _finish(
                     lines[k],
                     _column_of(rows[k].split("\t"), 3),
                 )
-    tags: list[str | None] = xpos_col[:]  # type: ignore[assignment]
-    if "_" in xpos_col:
-        tags = [u if x == "_" else x for x, u in zip(xpos_col, upos, strict=True)]
-
-    # FEATS, normalised as spaCy does (cached per distinct value)
-    feats_norm = _FEATS_NORM
-    try:
-        morphs: list[str | None] = list(map(feats_norm.__getitem__, feats))
-    except KeyError:
-        morphs = [
-            feats_norm[f] if f in feats_norm else _normalise_feats(f, source, lines[k])
-            for k, f in enumerate(feats)
-        ]
+    tags = _tags(xpos_col, upos)
+    morphs = _morphs(feats, source, lines)
 
     # HEAD: absolute, a root (0) or "_" is its own head
     heads: list[Any] = list(map(_HEADS0.get, head_col))  # "0" -> -1, "N" -> N - 1
@@ -714,15 +723,8 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
     n = len(forms)
     if not _UPOS.issuperset(upos) or "ROOT" in deprels or "" in deprels:
         return None
-    tags = [u if x == "_" else x for x, u in zip(xpos, upos, strict=True)] if "_" in xpos else xpos[:]
-    feats_norm = _FEATS_NORM
-    try:
-        morphs: list[str | None] = list(map(feats_norm.__getitem__, feats))
-    except KeyError:
-        morphs = [
-            feats_norm[f] if f in feats_norm else _normalise_feats(f, source, lines[k])
-            for k, f in enumerate(feats)
-        ]
+    tags = _tags(xpos, upos)
+    morphs = _morphs(feats, source, lines)
 
     # HEAD: sentence-relative IDs, each in its sentence, none the word's own; roots -> themselves
     size_arr = np.asarray(sizes, dtype=np.int64)
