@@ -5,7 +5,9 @@ For every CoNLL-U file below ``--data`` this
 1. reads it with corpuskit and with spaCy's ``conllu_to_docs`` (one doc per sentence) and checks
    that both give the same annotation token by token (correctness first);
 2. writes it back: CoNLL-U -> Docs -> CoNLL-U, CoNLL-U -> .spacy (corpuskit DocBin) -> CoNLL-U, and
-   CoNLL-U -> Docs of 10 sentences -> CoNLL-U, and says which come back byte-identical;
+   CoNLL-U -> Docs of 10 sentences -> CoNLL-U (and checks that reading 10 sentences a group
+   at a time, as ``convert -n 10`` does, gives those Docs), and says which come back
+   byte-identical;
 3. times both readers side by side (CPU time of the process, best of ``--repeat`` runs for
    corpuskit, one run for spaCy) on the file (and on UD English-EWT train, all parts joined,
    built in a temporary folder) and prints tokens per second and the ratio.
@@ -135,7 +137,9 @@ def _check_file(path: Path, repeat: int) -> dict[str, Any]:
     row["text"] = _write(docs) == text
     back = list(DocBin().from_bytes(DocBin(docs=docs).to_bytes()))
     row["docbin"] = _write(back) == text
-    row["n10"] = _write(list(group_sents(iter(docs), 10))) == text
+    grouped = list(group_sents(iter(docs), 10))
+    # -n 10 as convert reads it: a group at a time, the same Docs as grouping the sentences
+    row["n10"] = _write(grouped) == text and list(read_conllu(path, group=10)) == grouped
     if not row["text"]:
         out = _write(docs)
         k = next(
