@@ -59,10 +59,19 @@ _DIGITS = frozenset("0123456789")
 # bytes around a MISC part that may be an NER tag ("B-PER", "NE=I-LOC", "O")
 _DASH = ord("-")
 _O = ord("O")
-_BILU = np.frombuffer(b"BILU", dtype=np.uint8)
-_BEFORE_TAG = np.frombuffer(b"\t|=", dtype=np.uint8)
-_BEFORE_O = np.frombuffer(b"\t|", dtype=np.uint8)
-_AFTER_O = np.frombuffer(b"\n|\r", dtype=np.uint8)
+
+
+def _byte_set(chars: bytes) -> npt.NDArray[np.bool_]:
+    """A table of the 256 byte values, true for ``chars`` (``table[bytes_array]`` tests each)."""
+    table = np.zeros(256, dtype=bool)
+    table[np.frombuffer(chars, dtype=np.uint8)] = True
+    return table
+
+
+_BILU = _byte_set(b"BILU")
+_BEFORE_TAG = _byte_set(b"\t|=")
+_BEFORE_O = _byte_set(b"\t|")
+_AFTER_O = _byte_set(b"\n|\r")
 
 
 # --------------------------------------------------------------------------- NER detection
@@ -116,14 +125,13 @@ def _ner_candidates(block: bytes) -> list[int]:
     found: list[int] = []
     dash = np.flatnonzero(a[2:] == _DASH) + 2  # "B-" etc. preceded by \t | =
     if len(dash):
-        tag = a[dash - 1]
-        keep = np.isin(tag, _BILU) & np.isin(a[dash - 2], _BEFORE_TAG)
+        keep = _BILU[a[dash - 1]] & _BEFORE_TAG[a[dash - 2]]
         found.extend((dash[keep] - 1).tolist())
     o = np.flatnonzero(a[1:] == _O) + 1  # "O" between \t or | and | or a line end
     if len(o):
         after = a[np.minimum(o + 1, len(a) - 1)]
         after[o == len(a) - 1] = 10  # the last line may have no line end
-        keep = np.isin(a[o - 1], _BEFORE_O) & np.isin(after, _AFTER_O)
+        keep = _BEFORE_O[a[o - 1]] & _AFTER_O[after]
         found.extend(o[keep].tolist())
     return found
 
@@ -719,6 +727,8 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
         for col in cols[1:]:
             for r in drop:
                 del col[r]
+        if len(cols[1]) != sum(sizes):
+            return None  # the lines set apart are not those _split_rows set apart
     forms, lemmas, upos, xpos, feats, head_col, deprels, deps_col, misc = cols[1:]
     n = len(forms)
     if not _UPOS.issuperset(upos) or "ROOT" in deprels or "" in deprels:
