@@ -694,10 +694,11 @@ def _finish_group(
 def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | None) -> Doc | None:
     """:func:`_finish_group` for sentences :func:`_finish` converts without rewriting (None
     otherwise): every check and column conversion runs once over the group's tokens."""
-    all_rows = list(chain.from_iterable(rows for rows, _first, _pre in sents))
-    cols = _columns(all_rows, 0, source) if all(len(rows) <= _MAX_FAST for rows, _f, _p in sents) else None
-    if cols is None:
+    if any(len(rows) > _MAX_FAST for rows, _first, _pre in sents):
         return None
+    # a line with another number of columns raises here without its own line number: the
+    # sentence-by-sentence path raises the error again, at its line
+    cols = _columns(list(chain.from_iterable(rows for rows, _first, _pre in sents)), 0, source)
     ids = cols[0]
     sizes = [len(rows) for rows, _first, _pre in sents]
     extras: list[list[tuple[int, str]]] = [[] for _ in sents]

@@ -174,12 +174,14 @@ def test_harmless_variants(tmp_path: Path, variant: object) -> None:
 # --------------------------------------------------------------------------- bad input: exit 2, one line
 
 
-def test_wrong_column_count(tmp_path: Path) -> None:
+@pytest.mark.parametrize("n_sents", ["1", "10"])
+def test_wrong_column_count(tmp_path: Path, n_sents: str) -> None:
     lines = EWT.read_text(encoding="utf-8").splitlines()
     i = next(k for k, line in enumerate(lines) if line[:1].isdigit())
     lines[i + 3] = "\t".join(lines[i + 3].split("\t")[:8])
     f = write(tmp_path / "cols.conllu", "\n".join(lines) + "\n")
-    assert_clean_error(invoke(f, tmp_path / "out"), tmp_path / "out", f"cols.conllu:{i + 4}:", "got 8")
+    result = invoke(f, tmp_path / "out", "-n", n_sents)
+    assert_clean_error(result, tmp_path / "out", f"cols.conllu:{i + 4}:", "got 8")
 
 
 def test_space_separated_conllu(tmp_path: Path) -> None:
