@@ -281,7 +281,7 @@ def _parse_lines(
                         pre = []
                         if len(batch) == size:
                             done, batch = batch, []
-                            doc = _finish_batch(done, source, set_ents, merge_subtokens, morphology, ner_map)
+                            doc = _finish_group(done, source, set_ents, merge_subtokens, morphology, ner_map)
                             if pending is not None:
                                 yield pending
                             pending = doc
@@ -305,7 +305,7 @@ def _parse_lines(
             noblank = True
         if batch:
             done, batch = batch, []
-            doc = _finish_batch(done, source, set_ents, merge_subtokens, morphology, ner_map)
+            doc = _finish_group(done, source, set_ents, merge_subtokens, morphology, ner_map)
             if pending is not None:
                 yield pending
             pending = doc
@@ -329,20 +329,6 @@ def _parse_lines(
             source,
             line_no,
         )
-
-
-def _finish_batch(
-    sents: list[tuple[list[str], int, list[str]]],
-    source: str | None,
-    set_ents: bool,
-    merge_subtokens: bool,
-    morphology: bool,
-    ner_map: Mapping[str, str] | None,
-) -> Doc:
-    if len(sents) == 1:
-        rows, first, pre = sents[0]
-        return _finish(rows, first, pre, source, set_ents, merge_subtokens, morphology, ner_map)
-    return _finish_group(sents, source, set_ents, merge_subtokens, morphology, ner_map)
 
 
 def _check_columns(rows: list[str], first: int, source: str | None) -> None:
@@ -479,6 +465,18 @@ def _split_rows_slow(
     return words, lines, extra, mwt
 
 
+def _mwt_spaces(
+    spaces: list[bool], offset: int, mwt: list[tuple[int, int, str]], extra: list[tuple[int, str]]
+) -> None:
+    """The spacing of a sentence's multiword tokens (its words from ``offset`` in ``spaces``): no
+    space inside one, and after its last word the SpaceAfter of the multiword token's line."""
+    mwt_misc = [e[1].rsplit("\t", 1)[1] for e in extra if "-" in e[1].split("\t", 1)[0]]
+    for (start, end, _form), m in zip(mwt, mwt_misc, strict=True):
+        for k in range(offset + start, offset + end - 1):
+            spaces[k] = False
+        spaces[offset + end - 1] = "SpaceAfter=No" not in m
+
+
 def _tags(xpos: list[str], upos: list[str]) -> list[str | None]:
     """The tags: XPOS, with UPOS standing in for "_"."""
     if "_" in xpos:
@@ -597,13 +595,8 @@ def _finish(
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
     spaces = [True] * n if misc_blank else ["SpaceAfter=No" not in m for m in misc]
-    for start, end, _form in mwt:
-        for k in range(start, end - 1):
-            spaces[k] = False
     if mwt:
-        mwt_misc = [e[1].rsplit("\t", 1)[1] for e in extra if "-" in e[1].split("\t", 1)[0]]
-        for (_s, end, _f), m in zip(mwt, mwt_misc, strict=True):
-            spaces[end - 1] = "SpaceAfter=No" not in m
+        _mwt_spaces(spaces, 0, mwt, extra)
 
     lemmas: list[str | None] = lemmas_col  # type: ignore[assignment]
     iob: list[str] | None = None
@@ -670,7 +663,8 @@ def _finish_group(
     ner_map: Mapping[str, str] | None,
 ) -> Doc:
     """Sentences ``(word lines, first line, comments)`` as one Doc: the Doc that
-    :func:`corpuskit.transforms.merge_docs` makes of their :func:`_finish` Docs (``-n``).
+    :func:`corpuskit.transforms.merge_docs` makes of their :func:`_finish` Docs (``-n``; one
+    sentence is its own Doc).
 
     Plain sentences (no options that rewrite tokens, entities, odd HEAD or DEPREL values) are
     converted together, column by column over the whole group (:func:`_finish_plain`); any
@@ -762,11 +756,7 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
     bounds = list(zip(starts.tolist(), (starts + size_arr).tolist(), strict=True))
     for (a, _b), extra, mwt in zip(bounds, extras, mwts, strict=True):
         if mwt:
-            mwt_misc = [e[1].rsplit("\t", 1)[1] for e in extra if "-" in e[1].split("\t", 1)[0]]
-            for (first, end, _form), m in zip(mwt, mwt_misc, strict=True):
-                for k in range(a + first, a + end - 1):
-                    spaces[k] = False
-                spaces[a + end - 1] = "SpaceAfter=No" not in m
+            _mwt_spaces(spaces, a, mwt, extra)
 
     # the round-trip data, one entry per sentence, as _finish keeps it
     entries: list[dict[str, Any]] = []
