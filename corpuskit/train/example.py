@@ -8,18 +8,72 @@ onto the predicted tokens: ``get_aligned(attr)``, ``get_aligned_parse()``, ``get
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..alignment import spans_from_offsets
 from ..doc import Doc, Span
+from ..docbin import _sent_starts_from_parse
 from ..errors import UsageError
 from .biluo import MISSING, biluo_to_spans, doc_to_biluo, spans_to_biluo
 
-__all__ = ["Alignment", "Example", "align_words"]
+__all__ = [
+    "Alignment",
+    "EntityOffsetWarning",
+    "Example",
+    "align_words",
+    "sent_starts_from_heads",
+    "to_ternary",
+]
 
 _TOKEN_ATTRS = ("tags", "pos", "morphs", "lemmas", "norms")
+_KEYS = frozenset({"words", "spaces", *_TOKEN_ATTRS, "heads", "deps", "sent_starts", "entities", "cats"})
+# spaCy's attribute names for the same keys (its Example.from_dict accepts both, in any case).
+_SPACY_KEYS = {
+    "orth": "words",
+    "spacy": "spaces",
+    "tag": "tags",
+    "lemma": "lemmas",
+    "norm": "norms",
+    "morph": "morphs",
+    "head": "heads",
+    "dep": "deps",
+    "sent_start": "sent_starts",
+}
+
+
+class EntityOffsetWarning(UserWarning):
+    """An entity offset given to :meth:`Example.from_dict` does not fit the gold tokens (spaCy's
+    W030): its tokens are kept as missing, neither entity nor O."""
+
+
+def to_ternary(value: Any) -> bool | None:
+    """A sentence-start value as spaCy reads it (``to_ternary_int``): True or 1 start a
+    sentence; None or 0 are unknown; False, -1 and anything else do not start one."""
+    if value is None:
+        return None
+    if value is True or value is False:
+        return value
+    if value == 1:
+        return True
+    return None if value == 0 else False
+
+
+def sent_starts_from_heads(heads: Sequence[int | None]) -> list[bool] | None:
+    """Sentence starts from a (partial) parse as spaCy derives them: True at the left edge of
+    each root's subtree. A missing head (None, or outside the doc) is neither a root nor a
+    start, so it never splits a sentence; the first token always starts one. None when no
+    token has a head."""
+    n = len(heads)
+    known = [h is not None and 0 <= h < n for h in heads]
+    if not any(known):
+        return None
+    rel = [h - i if ok and h is not None else 0 for i, (h, ok) in enumerate(zip(heads, known, strict=True))]
+    starts = [v == 1 for v in _sent_starts_from_parse(rel, [int(ok) for ok in known])]
+    starts[0] = True
+    return starts
 
 
 @dataclass(slots=True, frozen=True)
@@ -101,22 +155,24 @@ class Example:
         ``pos``, ``morphs``, ``lemmas``, ``heads`` (absolute indices), ``deps``, ``sent_starts``,
         ``entities`` (BILUO/BIO tags, one per gold token, ``"-"`` = missing; or ``(start_char,
         end_char, label)`` offsets into the text: an offset off the token boundaries marks its
-        tokens missing), ``cats``. An unknown key raises :class:`~corpuskit.errors.UsageError`.
+        tokens missing and warns :class:`EntityOffsetWarning`, as spaCy's W030; overlapping
+        offsets raise :class:`~corpuskit.errors.UsageError`, as spaCy's E103), ``cats``.
+        ``sent_starts`` are read as spaCy reads them: True/1 start a sentence, None/0 are
+        unknown, False/-1 are not a start. Keys may also be spaCy's attribute names (``ORTH``,
+        ``TAG``, ``HEAD``, ...) in any case. An unknown key raises
+        :class:`~corpuskit.errors.UsageError`.
         """
-        known = {"words", "spaces", *_TOKEN_ATTRS, "heads", "deps", "sent_starts", "entities", "cats"}
-        unknown = sorted(set(annotations) - known)
-        if unknown:
-            raise UsageError(
-                f"Example.from_dict: unknown annotation key {unknown[0]!r}; expected one of {sorted(known)}"
-            )
+        annotations = _normalise_keys(annotations)
         words = list(annotations.get("words", predicted.words))
         spaces = annotations.get("spaces")
         if spaces is None:
             spaces = list(predicted.spaces or []) if "words" not in annotations else None
         fields: dict[str, Any] = {}
-        for key in (*_TOKEN_ATTRS, "heads", "deps", "sent_starts"):
+        for key in (*_TOKEN_ATTRS, "heads", "deps"):
             if annotations.get(key) is not None:
                 fields[key] = list(annotations[key])
+        if annotations.get("sent_starts") is not None:
+            fields["sent_starts"] = [to_ternary(v) for v in annotations["sent_starts"]]
         try:
             ref = Doc(words=words, spaces=spaces, **fields)
         except ValueError as e:
@@ -137,8 +193,7 @@ class Example:
                 ref.ents = spans
                 ref.ents_missing = missing if any(missing) else None
             else:
-                # Character offsets: spans off the token boundaries leave their tokens missing.
-                spans_from_offsets(ref, [_offset(e) for e in entities])
+                _set_offset_entities(ref, [_offset(e) for e in entities])
         return cls(predicted, ref)
 
     # -- gold annotation projected onto the predicted tokens ----------------------------------
@@ -146,8 +201,10 @@ class Example:
     def get_aligned(self, attr: str) -> list[Any]:
         """Gold ``attr`` ("tags", "pos", "morphs", ...) per predicted token; None where unknown.
 
-        A predicted token gets a value when all the gold tokens it overlaps agree on it and none
-        of them also overlaps another predicted token (split and merged tokens get None).
+        As spaCy: a predicted token inside one gold token gets that token's value (so a gold
+        token split in two gives its value to both halves); a predicted token covering several
+        gold tokens gets their value when they all agree, else None; a token only the predicted
+        side has (whitespace) gets None.
         """
         values = getattr(self.reference, attr)
         n = len(self.predicted)
@@ -155,22 +212,21 @@ class Example:
             return [None] * n
         if self._same_tokens():
             return list(values)
-        align = self.alignment
         out: list[Any] = [None] * n
-        for i, ys in enumerate(align.x2y):
-            if len(ys) == 1 and len(align.y2x[ys[0]]) == 1:
-                out[i] = values[ys[0]]
+        for i, ys in enumerate(self.alignment.x2y):
+            if ys:
+                first = values[ys[0]]
+                if all(values[j] == first for j in ys[1:]):
+                    out[i] = first
         return out
-
-    def _x_of_y(self) -> list[int | None]:
-        """The predicted token of each gold token when they match one to one, else None."""
-        align = self.alignment
-        return [xs[0] if len(xs) == 1 and len(align.x2y[xs[0]]) == 1 else None for xs in align.y2x]
 
     def get_aligned_parse(self) -> tuple[list[int | None], list[str | None]]:
         """Gold ``(heads, deps)`` over the predicted tokens (absolute indices); None where unknown.
 
-        A token whose gold token, or whose gold head, has no one-to-one predicted token is None.
+        As spaCy: a predicted token inside one gold token gets that token's label, and its head
+        when the gold head is one predicted token (a gold token split in two, or a head split in
+        two, has no head); a predicted token covering several gold tokens gets neither. Unlike
+        spaCy, the heads are not projectivized (corpuskit's parser predicts non-projective trees).
         """
         ref = self.reference
         n = len(self.predicted)
@@ -183,38 +239,57 @@ class Example:
                 list(heads) if heads is not None else [None] * n,
                 list(deps) if deps is not None else [None] * n,
             )
-        x_of_y = self._x_of_y()
+        align = self.alignment
+        n_ref = len(ref)
         out_heads: list[int | None] = [None] * n
         out_deps: list[str | None] = [None] * n
-        for j, i in enumerate(x_of_y):
-            if i is None:
+        for i, ys in enumerate(align.x2y):
+            if len(ys) != 1:
                 continue
-            if heads is not None and heads[j] is not None:
-                h = heads[j]
-                out_heads[i] = x_of_y[h] if h is not None and 0 <= h < len(x_of_y) else None
-            if deps is not None and out_heads[i] is not None:
+            j = ys[0]
+            if deps is not None:
                 out_deps[i] = deps[j]
+            h = heads[j] if heads is not None else None
+            if h is not None and 0 <= h < n_ref and len(align.y2x[h]) == 1:
+                out_heads[i] = align.y2x[h][0]
         return out_heads, out_deps
 
-    def get_aligned_sent_starts(self) -> list[bool | None]:
-        """Gold sentence starts per predicted token (from ``sent_starts`` or the parse)."""
-        n = len(self.predicted)
+    def _gold_sent_starts(self) -> list[bool | None] | None:
+        """The reference's sentence starts: given, else from its (partial) parse, else None."""
         ref = self.reference
-        starts: list[bool | None]
-        if ref.sent_starts is not None:
-            starts = list(ref.sent_starts)
-        elif ref.heads is not None and any(h is not None for h in ref.heads):
-            starts = [False] * len(ref)
-            for s, _ in ref.sentence_bounds():
-                starts[s] = True
-        else:
+        given = ref.sent_starts
+        if given is not None and any(s is not None for s in given[1:]):
+            return _first_starts(given)
+        if ref.heads is not None:
+            from_heads = sent_starts_from_heads(ref.heads)
+            if from_heads is not None:
+                return list(from_heads)
+        if given is not None and any(s is not None for s in given):
+            return _first_starts(given)
+        return None
+
+    def get_aligned_sent_starts(self) -> list[bool | None]:
+        """Gold sentence starts per predicted token (from ``sent_starts`` or the parse).
+
+        A missing head never starts a sentence (spaCy's ``test_Example_missing_heads``). A gold
+        sentence start marks the first predicted token that overlaps it (as spaCy); a predicted
+        token is False when all its gold tokens are known not to start a sentence and None when
+        one of them is unknown or it has none.
+        """
+        n = len(self.predicted)
+        starts = self._gold_sent_starts()
+        if starts is None:
             return [None] * n
         if self._same_tokens():
             return starts
+        align = self.alignment
         out: list[bool | None] = [None] * n
-        for j, i in enumerate(self._x_of_y()):
-            if i is not None:
-                out[i] = starts[j]
+        for i, ys in enumerate(align.x2y):
+            if ys and all(starts[j] is False for j in ys):
+                out[i] = False
+        for j, s in enumerate(starts):
+            if s and len(align.y2x[j]):
+                out[align.y2x[j][0]] = True
         return out
 
     def get_aligned_ner(self) -> list[str | None]:
@@ -279,6 +354,44 @@ def _ent_at(doc: Doc, j: int) -> int:
         if span.start <= j < span.end:
             return k
     return -1
+
+
+def _first_starts(starts: Sequence[bool | None]) -> list[bool | None]:
+    out = list(starts)
+    if out and out[0] is None:
+        out[0] = True
+    return out
+
+
+def _normalise_keys(annotations: Mapping[str, Any]) -> dict[str, Any]:
+    """``annotations`` with spaCy's attribute names and upper case mapped onto corpuskit's keys."""
+    out: dict[str, Any] = {}
+    for key, value in annotations.items():
+        name = key.lower() if isinstance(key, str) else key
+        name = _SPACY_KEYS.get(name, name)
+        if name not in _KEYS:
+            raise UsageError(
+                f"Example.from_dict: unknown annotation key {key!r}; expected one of {sorted(_KEYS)}"
+            )
+        out[name] = value
+    return out
+
+
+def _set_offset_entities(ref: Doc, offsets: list[tuple[int, int, str]]) -> None:
+    """Character-offset entities into ``ref``: an overlap raises (spaCy's E103); an offset off
+    the token boundaries leaves its tokens missing and warns (spaCy's W030)."""
+    problems = spans_from_offsets(ref, offsets)
+    for p in problems:
+        if "overlap" in p.reasons:
+            raise UsageError(f"Example.from_dict: overlapping entity offsets: {p.message}")
+    misfits = [p for p in problems if "empty-label" not in p.reasons]
+    if misfits:
+        warnings.warn(
+            f"Example.from_dict: {len(misfits)} entity offset(s) do not fit the tokens {ref.words[:12]!r} "
+            f"and were left missing: " + "; ".join(p.message for p in misfits),
+            EntityOffsetWarning,
+            stacklevel=3,
+        )
 
 
 def _offset(entity: Any) -> tuple[int, int, str]:
