@@ -7,8 +7,8 @@ import pytest
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import UsageError
 from corpuskit.train import Example
-from corpuskit.train.example import EntityOffsetWarning
 from corpuskit.train.biluo import biluo_to_spans, doc_to_biluo, is_valid_biluo
+from corpuskit.train.example import EntityOffsetWarning
 
 
 def test_from_dict_biluo_entities_as_in_the_seed() -> None:
