@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..alignment import spans_from_offsets
+from ..alignment import char_span, spans_from_offsets
 from ..doc import Doc, Span
 from ..docbin import _sent_starts_from_parse
 from ..errors import UsageError
@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 _TOKEN_ATTRS = ("tags", "pos", "morphs", "lemmas", "norms")
-_KEYS = frozenset({"words", "spaces", *_TOKEN_ATTRS, "heads", "deps", "sent_starts", "entities", "cats"})
+_KEYS = frozenset(
+    {"words", "spaces", *_TOKEN_ATTRS, "heads", "deps", "sent_starts", "entities", "spans", "cats"}
+)
 # spaCy's attribute names for the same keys (its Example.from_dict accepts both, in any case).
 _SPACY_KEYS = {
     "orth": "words",
@@ -41,6 +43,7 @@ _SPACY_KEYS = {
     "head": "heads",
     "dep": "deps",
     "sent_start": "sent_starts",
+    "ner": "entities",
 }
 
 
@@ -156,7 +159,9 @@ class Example:
         ``entities`` (BILUO/BIO tags, one per gold token, ``"-"`` = missing; or ``(start_char,
         end_char, label)`` offsets into the text: an offset off the token boundaries marks its
         tokens missing and warns :class:`EntityOffsetWarning`, as spaCy's W030; overlapping
-        offsets raise :class:`~corpuskit.errors.UsageError`, as spaCy's E103), ``cats``.
+        offsets raise :class:`~corpuskit.errors.UsageError`, as spaCy's E103), ``spans`` (span
+        groups: ``{key: [(start_char, end_char, label[, kb_id]), ...]}``, overlaps allowed; a
+        span off the token boundaries raises), ``cats``.
         ``sent_starts`` are read as spaCy reads them: True/1 start a sentence, None/0 are
         unknown, False/-1 are not a start. Keys may also be spaCy's attribute names (``ORTH``,
         ``TAG``, ``HEAD``, ...) in any case. An unknown key raises
@@ -178,6 +183,8 @@ class Example:
         except ValueError as e:
             raise UsageError(f"Example.from_dict: {e}") from None
         ref.cats = dict(annotations.get("cats") or {})
+        if annotations.get("spans") is not None:
+            ref.spans = _span_groups(ref, annotations["spans"])
         entities = annotations.get("entities")
         if entities is not None:
             entities = list(entities)
@@ -392,6 +399,32 @@ def _set_offset_entities(ref: Doc, offsets: list[tuple[int, int, str]]) -> None:
             EntityOffsetWarning,
             stacklevel=3,
         )
+
+
+def _span_groups(ref: Doc, groups: Any) -> dict[str, list[Span]]:
+    """``{key: [(start_char, end_char, label[, kb_id]), ...]}`` as span groups of ``ref``."""
+    expected = "expected {key: [(start_char, end_char, label), ...]}"
+    if not isinstance(groups, Mapping):
+        raise UsageError(f"Example.from_dict: spans must be a dict, got {type(groups).__name__}; {expected}")
+    out: dict[str, list[Span]] = {}
+    for key, items in groups.items():
+        if not isinstance(items, list):
+            raise UsageError(f"Example.from_dict: spans[{key!r}] is {items!r}, not a list; {expected}")
+        spans: list[Span] = []
+        for item in items:
+            if not isinstance(item, (list, tuple)) or not 2 <= len(item) <= 4:
+                raise UsageError(f"Example.from_dict: spans[{key!r}] holds {item!r}; {expected}")
+            label = str(item[2]) if len(item) > 2 else ""
+            span = char_span(ref, int(item[0]), int(item[1]), label)
+            if span is None:
+                raise UsageError(
+                    f"Example.from_dict: span {tuple(item)!r} in spans[{key!r}] does not start and "
+                    f"end on token boundaries of {ref.text!r}"
+                )
+            kb_id = str(item[3]) if len(item) > 3 else ""
+            spans.append(Span(span.start, span.end, label, kb_id=kb_id))
+        out[str(key)] = spans
+    return out
 
 
 def _offset(entity: Any) -> tuple[int, int, str]:
