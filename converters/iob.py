@@ -1,7 +1,9 @@
 """spaCy's IOB style: one sentence per line, tokens ``word|TAG|IOB`` or ``word|IOB``.
 
 Tokens are separated by whitespace; the fields of a token by ``|``, split from the right, so a
-word may itself hold a ``|`` (the number of fields is fixed by the file's first token). The
+word may itself hold a ``|`` (the number of fields is fixed by the file's first token; a later
+line whose every token has the other form is a :class:`FormatError`, never a tag glued onto
+the word). The
 entity tags may be IOB1, IOB2, BILUO or BIOES. Every line is one Doc with one sentence; blank
 lines are skipped (spaCy counts them toward ``-n`` and can emit an empty doc, or nothing at
 ``-n 0``): grouping sentences into docs is :func:`corpuskit.transforms.group_sents`'s job.
@@ -64,6 +66,16 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
                 path=source,
                 line=line_no,
                 column=_column(raw, k),
+            )
+        if nfields == 2 and all(t.count("|") >= 2 for t in tokens):
+            # Every token has a tag field too: the file's first line had none (spaCy decides per
+            # line; reading it with the first line's form would glue the tag onto the word).
+            raise FormatError(
+                f"line has the form word|TAG|IOB ({tokens[0]!r}) but the file's first line "
+                f"(line {first_line}) has word|IOB; expected one form for the whole file",
+                path=source,
+                line=line_no,
+                column=_column(raw, 0),
             )
         cols = list(zip(*parts, strict=True))
         if "" in cols[0]:
