@@ -67,9 +67,10 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
                 line=line_no,
                 column=_column(raw, k),
             )
-        if nfields == 2 and all(t.count("|") >= 2 for t in tokens):
-            # Every token has a tag field too: the file's first line had none (spaCy decides per
-            # line; reading it with the first line's form would glue the tag onto the word).
+        if nfields == 2 and all(t.count("|") >= 2 for t in tokens) and any(t.count("|") == 2 for t in tokens):
+            # Every token has a tag field too (a word holding a '|' has more): the file's first
+            # line had none. spaCy decides per line; the first line's form would glue the tag
+            # onto the word.
             raise FormatError(
                 f"line has the form word|TAG|IOB ({tokens[0]!r}) but the file's first line "
                 f"(line {first_line}) has word|IOB; expected one form for the whole file",
