@@ -30,7 +30,7 @@ __all__ = [
 
 _TOKEN_ATTRS = ("tags", "pos", "morphs", "lemmas", "norms")
 _KEYS = frozenset(
-    {"words", "spaces", *_TOKEN_ATTRS, "heads", "deps", "sent_starts", "entities", "spans", "cats"}
+    {"words", "spaces", *_TOKEN_ATTRS, "heads", "deps", "sent_starts", "entities", "spans", "links", "cats"}
 )
 # spaCy's attribute names for the same keys (its Example.from_dict accepts both, in any case).
 _SPACY_KEYS = {
@@ -161,7 +161,9 @@ class Example:
         tokens missing and warns :class:`EntityOffsetWarning`, as spaCy's W030; overlapping
         offsets raise :class:`~corpuskit.errors.UsageError`, as spaCy's E103), ``spans`` (span
         groups: ``{key: [(start_char, end_char, label[, kb_id]), ...]}``, overlaps allowed; a
-        span off the token boundaries raises), ``cats``.
+        span off the token boundaries raises), ``links`` (``{(start_char, end_char): {kb_id:
+        probability}}``: the kb_id with probability 1.0 goes to the entity at those offsets),
+        ``cats``.
         ``sent_starts`` are read as spaCy reads them: True/1 start a sentence, None/0 are
         unknown, False/-1 are not a start. Keys may also be spaCy's attribute names (``ORTH``,
         ``TAG``, ``HEAD``, ...) in any case. An unknown key raises
@@ -201,6 +203,8 @@ class Example:
                 ref.ents_missing = missing if any(missing) else None
             else:
                 _set_offset_entities(ref, [_offset(e) for e in entities])
+        if annotations.get("links"):
+            _set_links(ref, annotations["links"])
         return cls(predicted, ref)
 
     # -- gold annotation projected onto the predicted tokens ----------------------------------
@@ -425,6 +429,31 @@ def _span_groups(ref: Doc, groups: Any) -> dict[str, list[Span]]:
             spans.append(Span(span.start, span.end, label, kb_id=kb_id))
         out[str(key)] = spans
     return out
+
+
+def _set_links(ref: Doc, links: Mapping[Any, Mapping[str, float]]) -> None:
+    """Entity links as spaCy's ``links``: the one kb_id with probability 1.0 per entity."""
+    ents = {(s.start, s.end): k for k, s in enumerate(ref.ents or ())}
+    for offsets, candidates in links.items():
+        true_ids = [kb for kb, p in candidates.items() if p == 1.0]
+        if len(true_ids) > 1:
+            raise UsageError(
+                f"Example.from_dict: link {offsets!r} has {len(true_ids)} kb_ids with probability 1.0"
+            )
+        if not true_ids:
+            continue
+        start, end = offsets
+        span = char_span(ref, int(start), int(end))
+        if span is None:
+            raise UsageError(
+                f"Example.from_dict: link {offsets!r} does not start and end on token boundaries "
+                f"of {ref.text!r}"
+            )
+        k = ents.get((span.start, span.end))
+        if k is None or ref.ents is None:
+            raise UsageError(f"Example.from_dict: link {offsets!r} is not at an entity of the entities given")
+        old = ref.ents[k]
+        ref.ents[k] = Span(old.start, old.end, old.label, kb_id=true_ids[0], id=old.id)
 
 
 def _offset(entity: Any) -> tuple[int, int, str]:

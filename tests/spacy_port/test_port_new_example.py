@@ -268,3 +268,22 @@ def test_ner_key_alias() -> None:
 
 def test_offset_warning_is_a_user_warning() -> None:
     assert issubclass(EntityOffsetWarning, UserWarning)
+
+
+# spacy/tests/training/test_new_example.py::test_Example_from_dict_with_links
+def test_from_dict_with_links() -> None:
+    links = {(7, 15): {"Q60": 1.0, "Q64": 0.0}, (20, 26): {"Q60": 0.0, "Q64": 1.0}}
+    eg = Example.from_dict(
+        Doc(words=CITIES), {"words": CITIES, "entities": [(7, 15, "LOC"), (20, 26, "LOC")], "links": links}
+    )
+    kb = [""] * len(CITIES)
+    for span in eg.reference.ents or ():
+        kb[span.start : span.end] = [span.kb_id] * (span.end - span.start)
+    assert kb == ["", "", "Q60", "Q60", "", "Q64", ""]
+
+
+# spacy/tests/training/test_new_example.py::test_Example_from_dict_with_links_invalid
+def test_from_dict_with_links_invalid() -> None:
+    links = {(7, 14): {"Q7381115": 1.0, "Q2146908": 0.0}}
+    with pytest.raises(ValueError, match="token boundaries"):
+        Example.from_dict(Doc(words=CITIES), {"words": CITIES, "links": links})
