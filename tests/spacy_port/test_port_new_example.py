@@ -16,6 +16,7 @@ import pytest
 from corpuskit.doc import Doc
 from corpuskit.errors import UsageError
 from corpuskit.train.example import EntityOffsetWarning, Example
+from corpuskit.train.scorer import score_deps, score_sents, score_spans, score_tokenization
 
 CITIES = ["I", "like", "New", "York", "and", "Berlin", "."]
 
@@ -284,3 +285,14 @@ def test_from_dict_with_links_invalid() -> None:
     links = {(7, 14): {"Q7381115": 1.0, "Q2146908": 0.0}}
     with pytest.raises(ValueError, match="token boundaries"):
         Example.from_dict(Doc(words=CITIES), {"words": CITIES, "links": links})
+
+
+# spacy/tests/test_cli.py::test_issue4924 (an empty doc with an empty dict evaluates)
+def test_issue4924_empty_example_scores() -> None:
+    eg = Example.from_dict(Doc(words=[]), {})
+    assert eg.get_aligned("tags") == [] and eg.get_aligned_ner() == []
+    assert eg.get_aligned_parse() == ([], []) and eg.get_aligned_sent_starts() == []
+    assert score_tokenization([eg])["token_acc"] is None
+    assert score_deps([eg])["dep_uas"] is None
+    assert score_spans([eg])["ents_f"] is None
+    assert score_sents([eg])["sents_f"] is None
