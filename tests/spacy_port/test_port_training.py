@@ -446,7 +446,7 @@ def test_alignment_spaces_differing_whitespace() -> None:
     # other differences in whitespace are allowed (no error)
     Alignment.from_words([" ", "a"], ["  ", "a", " "])
     al = Alignment.from_words(["a", " "], ["a", "  "])
-    # spaCy returns three x2y entries for these two tokens; corpuskit one per token
+    # DIFFERENCE: spaCy returns three x2y entries for these two tokens; corpuskit one per token
     assert len(al.x2y) == 2
 
 
