@@ -282,10 +282,10 @@ class Example:
     def get_aligned_sent_starts(self) -> list[bool | None]:
         """Gold sentence starts per predicted token (from ``sent_starts`` or the parse).
 
-        A missing head never starts a sentence (spaCy's ``test_Example_missing_heads``). A gold
-        sentence start marks the first predicted token that overlaps it (as spaCy); a predicted
-        token is False when all its gold tokens are known not to start a sentence and None when
-        one of them is unknown or it has none.
+        A missing head never starts a sentence (spaCy's ``test_Example_missing_heads``). As
+        spaCy: a gold sentence start marks the first predicted token that overlaps it, every other
+        predicted token is False (a token only the predicted side has too). Unlike spaCy, a
+        predicted token whose gold start is unknown (``None``) is None.
         """
         n = len(self.predicted)
         starts = self._gold_sent_starts()
@@ -294,13 +294,14 @@ class Example:
         if self._same_tokens():
             return starts
         align = self.alignment
-        out: list[bool | None] = [None] * n
+        out: list[bool | None] = [False] * n
         for i, ys in enumerate(align.x2y):
-            if ys and all(starts[j] is False for j in ys):
-                out[i] = False
-        for j, s in enumerate(starts):
-            if s and len(align.y2x[j]):
-                out[align.y2x[j][0]] = True
+            # Only the first predicted piece of a gold token can start what that token starts.
+            values = [starts[j] if align.y2x[j][0] == i else False for j in ys]
+            if True in values:
+                out[i] = True
+            elif None in values:
+                out[i] = None
         return out
 
     def get_aligned_ner(self) -> list[str | None]:
