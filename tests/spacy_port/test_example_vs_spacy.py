@@ -14,18 +14,16 @@ import random
 from pathlib import Path
 
 import pytest
+from oracle import to_spacy
+from spacy.tokens import Doc as SDoc
+from spacy.training import Example as SExample
+from spacy.vocab import Vocab
 
-spacy = pytest.importorskip("spacy")
-from spacy.tokens import Doc as SDoc  # noqa: E402
-from spacy.training import Example as SExample  # noqa: E402
-from spacy.vocab import Vocab  # noqa: E402
-
-from converters.conllu import read_conllu  # noqa: E402
-from converters.iob import read_iob  # noqa: E402
-from corpuskit.doc import Doc  # noqa: E402
-from corpuskit.train.example import Example  # noqa: E402
-from corpuskit.transforms import group_sents  # noqa: E402
-from tests.oracle import to_spacy  # noqa: E402
+from converters.conllu import read_conllu
+from converters.iob import read_iob
+from corpuskit.doc import Doc
+from corpuskit.train.example import Example
+from corpuskit.transforms import group_sents
 
 TRAIN = Path(__file__).resolve().parents[2] / "fixtures" / "train"
 
