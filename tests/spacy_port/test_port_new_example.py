@@ -9,6 +9,7 @@ docs/alignment.md lists every difference with its reason.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -319,3 +320,26 @@ def test_reference_sentence_bounds_with_missing_heads() -> None:
         Doc(words=words), {"heads": heads, "deps": ["nsubj", "ROOT", "dobj", None, "conj", "punct"]}
     )
     assert eg.reference.sentence_bounds() == [(0, 6)]
+
+
+# spacy/tests/training/test_new_example.py::test_Example_from_dict_sentences, through a DocBin:
+# spaCy's SENT_START values 1 / -1 / 0 are read as start / not a start / unknown, both ways.
+def test_sent_start_values_through_docbin(tmp_path: Path) -> None:
+    from spacy.tokens import Doc as SDoc
+    from spacy.tokens import DocBin as SDocBin
+    from spacy.vocab import Vocab
+
+    from corpuskit.docbin import read_docbin, write_docbin
+
+    words = ["One", "sentence", "not", "one", "more"]
+    vocab = Vocab()
+    sdoc = SDoc(vocab, words=words, sent_starts=[True, False, None, None, None])
+    assert sdoc.to_array("SENT_START").astype("int64").tolist() == [1, -1, 0, 0, 0]
+    SDocBin(docs=[sdoc], attrs=["ORTH", "SENT_START"]).to_disk(tmp_path / "spacy.spacy")
+    (doc,) = read_docbin(tmp_path / "spacy.spacy")
+    assert doc.sent_starts == [True, False, None, None, None]
+    assert doc.sentence_bounds() == [(0, 5)]
+    write_docbin([doc], tmp_path / "corpuskit.spacy")
+    (back,) = SDocBin().from_disk(tmp_path / "corpuskit.spacy").get_docs(vocab)
+    assert back.to_array("SENT_START").astype("int64").tolist() == [1, -1, 0, 0, 0]
+    assert len(list(back.sents)) == 1
