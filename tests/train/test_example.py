@@ -92,3 +92,26 @@ def test_biluo_round_trip_and_validity() -> None:
     assert is_valid_biluo(["B-X", "O"]) is not False  # BIO-style unfinished entities are read as ended
     assert not is_valid_biluo(["L-X"])
     assert not is_valid_biluo(["B-X", "I-Y", "L-Y"])
+
+
+def test_sentence_start_values_and_partial_parses() -> None:
+    from corpuskit.train.example import sent_starts_from_heads, to_ternary
+
+    assert [to_ternary(v) for v in (1, True, 1.0, 0, None, False, -1, -5.7, 2)] == [
+        True,
+        True,
+        True,
+        None,
+        None,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert sent_starts_from_heads([None, None]) is None
+    # two trees; the missing heads (None, out of range) split nothing
+    assert sent_starts_from_heads([1, 1, None, 4, 4, 99]) == [True, False, False, True, False, False]
+    # a doc starting with a missing head still starts a sentence at token 0
+    assert sent_starts_from_heads([None, 1, 1]) == [True, True, False]
+    # a cycle with no root: one sentence
+    assert sent_starts_from_heads([1, 0]) == [True, False]
