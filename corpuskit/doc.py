@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["PROVENANCE_KEY", "Doc", "Span", "line_runs", "lines_from_runs"]
+__all__ = [
+    "PROVENANCE_KEY",
+    "Doc",
+    "Span",
+    "line_runs",
+    "lines_from_runs",
+    "sent_starts_from_heads",
+    "sent_starts_from_parse",
+]
 
 #: Key of ``Doc.user_data`` under which a DocBin stores provenance (source file, token lines).
 PROVENANCE_KEY = "corpuskit.provenance"
@@ -215,28 +223,68 @@ class Doc:
         return {"source": self.source, "runs": None if self.lines is None else line_runs(self.lines)}
 
 
-def _starts_from_heads(heads: list[int | None]) -> list[int]:
-    """Sentence starts as the left edges of the roots' subtrees (projective assumption)."""
+def sent_starts_from_heads(heads: Sequence[int | None]) -> list[bool] | None:
+    """Sentence starts from a (partial) parse as spaCy derives them: True at the left edge of
+    each root's subtree. A missing head (None, or outside the doc) is neither a root nor a
+    start, so it never splits a sentence; the first token always starts one. None when no
+    token has a head."""
     n = len(heads)
-    # Follow each token up to its root; tokens of one root form one sentence.
-    root_of = [-1] * n
-    for i in range(n):
-        path = []
-        j = i
-        seen = set()
-        while root_of[j] == -1:
-            h = heads[j]
-            if h is None or h == j or not 0 <= h < n or j in seen:
-                root_of[j] = j
-                break
-            seen.add(j)
-            path.append(j)
-            j = h
-        r = root_of[j]
-        for k in path:
-            root_of[k] = r
-    starts = [0]
-    for i in range(1, n):
-        if root_of[i] != root_of[i - 1]:
-            starts.append(i)
+    known = [h is not None and 0 <= h < n for h in heads]
+    if not any(known):
+        return None
+    rel = [h - i if ok and h is not None else 0 for i, (h, ok) in enumerate(zip(heads, known, strict=True))]
+    starts = [v == 1 for v in sent_starts_from_parse(rel, [int(ok) for ok in known])]
+    starts[0] = True
     return starts
+
+
+def _starts_from_heads(heads: list[int | None]) -> list[int]:
+    """Sentence start indices from the parse (see :func:`sent_starts_from_heads`)."""
+    starts = sent_starts_from_heads(heads)
+    return [0] if starts is None else [i for i, s in enumerate(starts) if s]
+
+
+def sent_starts_from_parse(rel: list[int], dep: list[int]) -> list[int]:
+    """spaCy's ``set_children_from_heads``: 1 at the left edge of each root's subtree, else -1.
+
+    ``rel`` is each token's head as an offset from itself (0: a root, or no head); ``dep`` is
+    non-zero where the token has a dependency label. A token with offset 0 and no label has no
+    head: it is neither a root nor a sentence start.
+    """
+    n = len(rel)
+    l_edge = list(range(n))
+    r_edge = list(range(n))
+    loop_count = 0
+    while True:
+        for i in range(n):
+            h = i + rel[i]
+            if l_edge[i] < l_edge[h]:
+                l_edge[h] = l_edge[i]
+            if r_edge[i] > r_edge[h]:
+                r_edge[h] = r_edge[i]
+        for i in range(n - 1, -1, -1):
+            h = i + rel[i]
+            if r_edge[i] > r_edge[h]:
+                r_edge[h] = r_edge[i]
+            if l_edge[i] < l_edge[h]:
+                l_edge[h] = l_edge[i]
+        starts = {l_edge[i] for i in range(n) if rel[i] == 0}
+        within = True
+        cur_start = 0
+        for i in range(n):
+            if (i > 0 and i in starts) or i == n - 1:
+                for j in range(cur_start, i):
+                    if rel[j] + j < cur_start or rel[j] + j >= i + 1:
+                        within = False
+                        break
+                if not within:
+                    break
+                cur_start = i
+        if within or loop_count > 10:
+            break
+        loop_count += 1
+    out = [-1] * n
+    for i in range(n):
+        if rel[i] == 0 and dep[i] != 0:
+            out[l_edge[i]] = 1
+    return out

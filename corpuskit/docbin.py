@@ -27,7 +27,7 @@ import msgpack
 import numpy as np
 import numpy.typing as npt
 
-from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs
+from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs, sent_starts_from_parse
 from .errors import DocBinError, UsageError
 from .io import temp_beside
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
@@ -182,47 +182,6 @@ def _flat(docs: Sequence[Doc], name: str, lengths: Sequence[int]) -> list[Any] |
             v if v is not None else repeat(None, n) for v, n in zip(values, lengths, strict=True)
         )
     )
-
-
-def _sent_starts_from_parse(rel: list[int], dep: list[int]) -> list[int]:
-    """spaCy's ``set_children_from_heads``: 1 at the left edge of each root's subtree, else -1."""
-    n = len(rel)
-    l_edge = list(range(n))
-    r_edge = list(range(n))
-    loop_count = 0
-    while True:
-        for i in range(n):
-            h = i + rel[i]
-            if l_edge[i] < l_edge[h]:
-                l_edge[h] = l_edge[i]
-            if r_edge[i] > r_edge[h]:
-                r_edge[h] = r_edge[i]
-        for i in range(n - 1, -1, -1):
-            h = i + rel[i]
-            if r_edge[i] > r_edge[h]:
-                r_edge[h] = r_edge[i]
-            if l_edge[i] < l_edge[h]:
-                l_edge[h] = l_edge[i]
-        starts = {l_edge[i] for i in range(n) if rel[i] == 0}
-        within = True
-        cur_start = 0
-        for i in range(n):
-            if (i > 0 and i in starts) or i == n - 1:
-                for j in range(cur_start, i):
-                    if rel[j] + j < cur_start or rel[j] + j >= i + 1:
-                        within = False
-                        break
-                if not within:
-                    break
-                cur_start = i
-        if within or loop_count > 10:
-            break
-        loop_count += 1
-    out = [-1] * n
-    for i in range(n):
-        if rel[i] == 0 and dep[i] != 0:
-            out[l_edge[i]] = 1
-    return out
 
 
 def _span_group_bytes(doc: Doc, ids: dict[str | None, int]) -> bytes:
@@ -401,7 +360,6 @@ def _encode(
     cols[NORM] = column(norms)
     cols[DEP] = column(deps)
     cols[MORPH] = zeros if raw_morphs is None else ids.morph_column(raw_morphs)
-    strings.update(ids.strings(cols[ORTH], cols[TAG], cols[LEMMA], cols[NORM], cols[DEP]))
     strings.update(m for m in ids.strings(cols[MORPH]) if m != "_")
 
     pos_list = _flat(docs, "pos", lengths_list)
@@ -435,6 +393,14 @@ def _encode(
                 f"{lengths_list[di]} tokens"
             )
     cols[HEAD] = rel.astype(np.uint64)
+    if heads_list is not None:
+        # A missing head keeps no label: DEP 0 is spaCy's only way to say "no head" (a label with
+        # HEAD 0 reads back as a root, and a false sentence start).
+        parsed = np.repeat(np.fromiter((d.heads is not None for d in docs), bool, len(docs)), lengths)
+        unlabelled = parsed & ~known & (cols[DEP] != 0)
+        if unlabelled.any():
+            cols[DEP] = np.where(unlabelled, np.uint64(0), cols[DEP])
+    strings.update(ids.strings(cols[ORTH], cols[TAG], cols[LEMMA], cols[NORM], cols[DEP]))
 
     # SENT_START: the given values; else, where a doc has a parse, derived from it as spaCy does.
     ss_map: dict[bool | None, int] = {True: 1, False: -1, None: 0}
@@ -449,7 +415,7 @@ def _encode(
             continue
         a, b = int(doc_starts[i]), int(doc_starts[i]) + lengths_list[i]
         if d.deps is not None and dep_col[a:b].any():
-            sent[a:b] = _sent_starts_from_parse(rel[a:b].tolist(), dep_col[a:b].tolist())
+            sent[a:b] = sent_starts_from_parse(rel[a:b].tolist(), dep_col[a:b].tolist())
         else:
             sent[a] = 1  # spaCy marks the first token of every doc (its issue #2869)
     cols[SENT_START] = sent.astype(np.uint64)

@@ -21,7 +21,7 @@ from spacy.vocab import Vocab
 
 import corpuskit
 from corpuskit import docbin as docbin_mod
-from corpuskit.doc import PROVENANCE_KEY, Doc, Span
+from corpuskit.doc import PROVENANCE_KEY, Doc, Span, sent_starts_from_parse
 from corpuskit.docbin import DocBin, WriteStats, normalize_morph, read_docbin, write_docbin
 from corpuskit.errors import DocBinError, UsageError
 from corpuskit.strings import UPOS
@@ -497,13 +497,17 @@ def _expected(doc: Doc) -> Doc:
         return None if values is None or all(v is None for v in values) else list(values)
 
     n = len(doc.words)
+    deps = doc.deps
+    if deps is not None and doc.heads is not None:
+        # a token with no head keeps no label (DEP 0 is spaCy's "no head")
+        deps = [None if h is None else d for h, d in zip(doc.heads, deps, strict=True)]
     ss = None if doc.sent_starts is None or n == 0 else list(doc.sent_starts)
-    if doc.sent_starts is None and doc.deps is not None and any(d is not None for d in doc.deps):
+    if doc.sent_starts is None and deps is not None and any(d is not None for d in deps):
         heads = doc.heads or [None] * n
         rel = [0 if h is None else h - i for i, h in enumerate(heads)]
-        dep = [0 if d is None else 1 for d in doc.deps]
-        ss = [s == 1 for s in docbin_mod._sent_starts_from_parse(rel, dep)]
-    has_deps = doc.deps is not None and any(d is not None for d in doc.deps)
+        dep = [0 if d is None else 1 for d in deps]
+        ss = [s == 1 for s in sent_starts_from_parse(rel, dep)]
+    has_deps = deps is not None and any(d is not None for d in deps)
     if ss is not None and ss[0] and all(v is None for v in ss[1:]) and not has_deps:
         ss = None
     ents, missing = doc.ents, doc.ents_missing
@@ -524,7 +528,7 @@ def _expected(doc: Doc) -> Doc:
         lemmas=opt(doc.lemmas),
         norms=opt(doc.norms),
         heads=opt(doc.heads),
-        deps=opt(doc.deps),
+        deps=opt(deps),
         sent_starts=ss,
         ents=ents,
         ents_missing=missing,

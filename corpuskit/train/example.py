@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..alignment import char_span, spans_from_offsets
-from ..doc import Doc, Span
-from ..docbin import _sent_starts_from_parse
+from ..doc import Doc, Span, sent_starts_from_heads
 from ..errors import UsageError
 from .biluo import MISSING, biluo_to_spans, doc_to_biluo, spans_to_biluo
 
@@ -62,21 +61,6 @@ def to_ternary(value: Any) -> bool | None:
     if value == 1:
         return True
     return None if value == 0 else False
-
-
-def sent_starts_from_heads(heads: Sequence[int | None]) -> list[bool] | None:
-    """Sentence starts from a (partial) parse as spaCy derives them: True at the left edge of
-    each root's subtree. A missing head (None, or outside the doc) is neither a root nor a
-    start, so it never splits a sentence; the first token always starts one. None when no
-    token has a head."""
-    n = len(heads)
-    known = [h is not None and 0 <= h < n for h in heads]
-    if not any(known):
-        return None
-    rel = [h - i if ok and h is not None else 0 for i, (h, ok) in enumerate(zip(heads, known, strict=True))]
-    starts = [v == 1 for v in _sent_starts_from_parse(rel, [int(ok) for ok in known])]
-    starts[0] = True
-    return starts
 
 
 @dataclass(slots=True, frozen=True)

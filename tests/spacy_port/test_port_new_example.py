@@ -300,11 +300,6 @@ def test_issue4924_empty_example_scores() -> None:
 
 
 # spacy/tests/doc/test_token_api.py::test_missing_head_dep (the Doc half: pred_sent_starts)
-@pytest.mark.xfail(
-    strict=True,
-    reason="corpuskit/doc.py _starts_from_heads starts a sentence at every missing head (not this "
-    "helper's room; Example uses sent_starts_from_heads, which is right)",
-)
 def test_doc_sentence_bounds_with_missing_heads() -> None:
     words = ["I", "like", "London", "and", "Berlin", "."]
     doc = Doc(words=words, heads=[1, 1, 1, 1, 2, None], deps=["", "ROOT", "dobj", "cc", "conj", None])
@@ -312,7 +307,6 @@ def test_doc_sentence_bounds_with_missing_heads() -> None:
 
 
 # spacy/tests/training/test_new_example.py::test_Example_missing_heads (the reference Doc's sentences)
-@pytest.mark.xfail(strict=True, reason="corpuskit/doc.py _starts_from_heads: see above")
 def test_reference_sentence_bounds_with_missing_heads() -> None:
     words = ["I", "like", "London", "and", "Berlin", "."]
     heads = [1, 1, 1, None, 2, 1]
@@ -348,11 +342,6 @@ def test_sent_start_values_through_docbin(tmp_path: Path) -> None:
 # spacy/tests/training/test_new_example.py::test_Example_missing_heads, through a DocBin: a head
 # that is None but has a label is written as HEAD 0 + DEP, which spaCy (and corpuskit) read as a
 # root, so the missing head becomes a sentence start in the .spacy file.
-@pytest.mark.xfail(
-    strict=True,
-    reason="corpuskit/docbin.py write_docbin keeps the DEP of a token whose head is None (not this "
-    "helper's room): it should write DEP 0, spaCy's only way to say 'no head'",
-)
 def test_missing_head_with_label_through_docbin(tmp_path: Path) -> None:
     from corpuskit.docbin import read_docbin, write_docbin
 
