@@ -44,7 +44,9 @@ def check_cli(
         max_examples=None, lang=lang, ignore=frozenset(ignore), converter=converter, encoding=encoding
     )
     report = check_files(files, options=options)
-    lines = render_check_lines(report, no_warnings=no_warnings, infos=infos)
+    from ..console import Console
+
+    lines = render_check_lines(report, no_warnings=no_warnings, infos=infos, console=Console.for_stream())
     if lines:
         click.echo("\n".join(lines))
     sys.exit(1 if report.errors else 0)

@@ -101,7 +101,10 @@ def debug_data_cli(
     )
     with _Progress() as progress:
         report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
-    text = render(report, fmt, verbose=verbose, no_warnings=no_warnings)
+    from ..console import Console
+
+    console = Console() if output else Console.for_stream()
+    text = render(report, fmt, verbose=verbose, no_warnings=no_warnings, console=console, encoding=encoding)
     if output:
         with atomic_open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
