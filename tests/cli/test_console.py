@@ -156,3 +156,10 @@ def test_cp1252_console_trains_and_evaluates_a_tiny_model(tmp_path: Path):
         _run("evaluate", str(out / "model-best"), str(_hostile(tmp_path, "h.conllu")), "-c", "conllu")
     )
     assert "TAG" in text
+
+
+def test_a_missing_odd_file_name_is_quoted_on_one_line():
+    for command in ("check", "debug-data"):
+        result = CliRunner().invoke(cli, [command, "no\nsuch.conllu"])
+        assert result.exit_code == 2
+        assert "Error: 'no\\x0asuch.conllu': no such file or directory" in result.stderr
