@@ -127,8 +127,10 @@ def test_cp1252_console_runs_check_debug_data_and_convert(tmp_path: Path):
     hostile = _hostile(tmp_path, "hostile.conllu")
     out = _clean(_run("check", str(hostile)), (1,))
     assert "st\\x1b]0;pwned\\x07ory\\u2714" in out  # escaped, then what cp1252 lacks as \u
+    assert "\x1b" not in out and "\x07" not in out  # nothing raw reaches the console
     out = _clean(_run("debug-data", str(hostile), "-c", "conllu"), (1,))
     assert "[x] error" in out and "[+]" in out and "\\u2718" not in out  # wasabi's ASCII marks
+    assert "st\\x1b]0;pwned\\x07ory" in out and "\x1b" not in out and "\x07" not in out
     for fmt in ("json", "sarif"):
         out = _clean(_run("debug-data", str(hostile), "-c", "conllu", "--format", fmt), (1,))
         data = json.loads(out)  # ASCII JSON: \u escapes, the real text once decoded
