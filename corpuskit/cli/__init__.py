@@ -53,6 +53,9 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from ..console import setup_streams
+
+    setup_streams()  # any console encoding: what it cannot show is written as \u2714
     try:
         cli.main(prog_name="corpuskit")
     except KeyboardInterrupt:

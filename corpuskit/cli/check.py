@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..console import quote_path
+
 __all__ = ["check_cli"]
 
 
@@ -36,7 +38,7 @@ def check_cli(
         raise click.UsageError("no input: give the corpus files to check")
     for f in files:
         if not Path(f).exists():
-            raise click.UsageError(f"{f}: no such file or directory")
+            raise click.UsageError(f"{quote_path(f)}: no such file or directory")
     unknown = [i for i in ignore if i not in CHECKS]
     if unknown:
         raise click.UsageError(f"unknown check id(s) for --ignore: {', '.join(unknown)}")
@@ -44,7 +46,9 @@ def check_cli(
         max_examples=None, lang=lang, ignore=frozenset(ignore), converter=converter, encoding=encoding
     )
     report = check_files(files, options=options)
-    lines = render_check_lines(report, no_warnings=no_warnings, infos=infos)
+    from ..console import Console
+
+    lines = render_check_lines(report, no_warnings=no_warnings, infos=infos, console=Console.for_stream())
     if lines:
         click.echo("\n".join(lines))
     sys.exit(1 if report.errors else 0)

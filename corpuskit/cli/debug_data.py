@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..console import quote_path
+
 __all__ = ["debug_data_cli"]
 
 _LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]+)?$")
@@ -25,7 +27,7 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
         raise click.UsageError(f"expected TRAIN [DEV], got {len(args)} paths: {' '.join(args)}")
     for p in args:
         if not Path(p).exists():
-            raise click.UsageError(f"{p}: no such file or directory")
+            raise click.UsageError(f"{quote_path(p)}: no such file or directory")
     return args[0], (args[1] if len(args) > 1 else None), lang
 
 
@@ -101,7 +103,10 @@ def debug_data_cli(
     )
     with _Progress() as progress:
         report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
-    text = render(report, fmt, verbose=verbose, no_warnings=no_warnings)
+    from ..console import Console
+
+    console = Console() if output else Console.for_stream()
+    text = render(report, fmt, verbose=verbose, no_warnings=no_warnings, console=console, encoding=encoding)
     if output:
         with atomic_open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

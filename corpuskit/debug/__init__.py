@@ -174,7 +174,8 @@ def _run(
     order = {c: i for i, c in enumerate(CHECKS)}
     sev = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (sev[f.severity], SECTIONS.index(f.section), order.get(f.id, 0)))
-    return Report(findings, stats_dict, [c.id for c in active], sorted(ignore))
+    checked = {name: list(s.files) for name, s in splits.items()}
+    return Report(findings, stats_dict, [c.id for c in active], sorted(ignore), checked)
 
 
 def _size(path: Path) -> int:

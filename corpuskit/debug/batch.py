@@ -86,22 +86,22 @@ class Item:
         *,
         column: int | None = None,
     ) -> Example:
-        """An example pointing at ``token`` (or the doc's first line) of this doc."""
+        """An example pointing at ``token`` (or the doc's first line) of this doc.
+
+        It names the file read; a doc whose provenance names another file (a ``.spacy`` file's
+        doc, converted from ``source``) has no line of its own, so the source's file and line
+        go alongside.
+        """
         doc = self.doc
         lines = doc.lines
         line = None
         if lines:
             k = 0 if token is None else min(max(token, 0), len(lines) - 1)
             line = lines[k]
-        return Example(
-            file=doc.source or self.file,
-            line=line,
-            doc=self.index,
-            token=token,
-            text=snippet(doc.words, token, end),
-            message=message,
-            column=column,
-        )
+        text = snippet(doc.words, token, end)
+        if doc.source is not None and doc.source != self.file:
+            return Example(self.file, None, self.index, token, text, message, None, doc.source, line)
+        return Example(self.file, line, self.index, token, text, message, column)
 
     def hit(self, token: int | None = None, end: int | None = None, message: str = "", n: int = 1) -> Hit:
         return Hit(self.example(token, end, message), self.split, n)

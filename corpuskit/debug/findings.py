@@ -25,8 +25,11 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 class Example:
     """Where one occurrence of a finding is: ``file:line`` (and column), doc and token index.
 
-    ``doc`` is the doc's index in its file (0-based), ``token`` the token's index in the doc,
-    ``text`` the words around it with the token in brackets, ``message`` what is wrong there.
+    ``file`` is the file checked; ``doc`` is the doc's index in it (0-based), ``token`` the
+    token's index in the doc, ``text`` the words around it with the token in brackets,
+    ``message`` what is wrong there. For a doc read from a ``.spacy`` file, ``line`` is None and
+    ``source``/``source_line`` say where the doc came from when it was converted (that file may
+    not exist from here).
     """
 
     file: str | None
@@ -36,6 +39,8 @@ class Example:
     text: str = ""
     message: str = ""
     column: int | None = None
+    source: str | None = None
+    source_line: int | None = None
 
     def saying(self, message: str) -> Example:
         """The same place, with ``message``."""
@@ -51,15 +56,25 @@ class Example:
                 parts.append(str(self.column))
         return ":".join(parts)
 
+    @property
+    def source_location(self) -> str | None:
+        """``source:line`` of a doc read from a ``.spacy`` file, when its provenance was kept."""
+        if self.source is None:
+            return None
+        return self.source if self.source_line is None else f"{self.source}:{self.source_line}"
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of CHECKS.md's output contract (plus ``message``)."""
+        """The JSON form of an example (``corpuskit/data/report.schema.json``)."""
         return {
             "file": self.file,
             "line": self.line,
+            "column": self.column,
             "doc": self.doc,
             "token": self.token,
             "text": self.text,
             "message": self.message,
+            "source_file": self.source,
+            "source_line": self.source_line,
         }
 
 
@@ -150,13 +165,15 @@ class Report:
     """Everything ``debug_corpus`` found: findings (most severe first) and the statistics.
 
     ``checks_run`` names every check that ran (ignored ones excluded), so ``passed`` counts
-    the checks that found nothing.
+    the checks that found nothing. ``files`` lists the files checked, per split (``""`` for
+    ``corpuskit check``), in the order they were read.
     """
 
     findings: list[Finding]
     stats: dict[str, Any]
     checks_run: list[str]
     ignored: list[str] = field(default_factory=list)
+    files: dict[str, list[str]] = field(default_factory=dict)
 
     def _n(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -185,7 +202,7 @@ class Report:
         return next((f for f in self.findings if f.id == check_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report of CHECKS.md's output contract."""
+        """The JSON report (its schema: ``corpuskit/data/report.schema.json``)."""
         return {
             "version": 1,
             "summary": {

@@ -1,21 +1,26 @@
-"""Render a Report as text (sections and tables), JSON, or SARIF 2.1.0. Returns strings only."""
+"""Render a Report as text (sections and tables), JSON, or SARIF 2.1.0. Returns strings only.
+
+Text (``render_text``, ``render_check_lines``) is for a terminal: what came from the corpus
+(words, labels, file names) has its control characters escaped, and the marks and colour follow
+the :class:`~corpuskit.console.Console` given. JSON and SARIF keep the real text.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .. import __version__
+from ..console import Console, escape, quote_path
 from .findings import Example, Finding, Report
-from .registry import CHECKS, SECTIONS
+from .registry import SECTIONS
+from .sarif import render_sarif as _render_sarif
 
 __all__ = ["DOCS_URL", "render", "render_check_lines", "render_json", "render_sarif", "render_text"]
 
-#: Where each check id has a section (``#<id>``): the project's docs/checks.md.
+#: Where each check id has a section (``#<id>``): the project's docs/checks.md (no published
+#: site yet, so this is a path in corpuskit's source, shown in text reports only).
 DOCS_URL = "docs/checks.md"
-_SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_ICON = {"error": "✘", "warning": "⚠", "info": "ℹ"}
+_PLAIN = Console()
 _TITLES = {
     "corpus": "Corpus",
     "tokens": "Tokens and text",
@@ -32,124 +37,81 @@ def _visible(report: Report, no_warnings: bool) -> list[Finding]:
     return [f for f in report.findings if f.severity == "error"]
 
 
-def render(report: Report, fmt: str, *, verbose: bool = False, no_warnings: bool = False) -> str:
-    """The report as ``"text"``, ``"json"`` or ``"sarif"``."""
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    verbose: bool = False,
+    no_warnings: bool = False,
+    console: Console | None = None,
+    encoding: str = "utf-8",
+) -> str:
+    """The report as ``"text"`` (for ``console``), ``"json"`` or ``"sarif"``; ``encoding`` is
+    the corpus files' (SARIF quotes their lines). With an ``ascii`` console, JSON and SARIF
+    are written in ASCII (``\\u`` escapes), which every console can show."""
+    console = console or _PLAIN
     if fmt == "json":
-        return render_json(report, no_warnings=no_warnings)
+        return render_json(report, no_warnings=no_warnings, ascii=console.ascii)
     if fmt == "sarif":
-        return render_sarif(report, no_warnings=no_warnings)
+        return render_sarif(report, no_warnings=no_warnings, encoding=encoding, ascii=console.ascii)
     if fmt == "text":
-        return render_text(report, verbose=verbose, no_warnings=no_warnings)
+        return render_text(report, verbose=verbose, no_warnings=no_warnings, console=console)
     raise ValueError(f"unknown report format {fmt!r}; expected text, json or sarif")
 
 
 # ------------------------------------------------------------------------------------- JSON
 
 
-def render_json(report: Report, *, no_warnings: bool = False) -> str:
-    """CHECKS.md's JSON object: version, summary, stats, findings."""
+def render_json(report: Report, *, no_warnings: bool = False, ascii: bool = False) -> str:
+    """The JSON report: version, summary, stats, findings (``corpuskit/data/report.schema.json``)."""
     data = report.to_dict()
     if no_warnings:
         data["findings"] = [f.to_dict() for f in _visible(report, True)]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=ascii) + "\n"
 
 
-# ------------------------------------------------------------------------------------ SARIF
-
-
-def render_sarif(report: Report, *, no_warnings: bool = False) -> str:
-    """SARIF 2.1.0: one rule per check that ran, one result per example (per finding when it
-    has none), located at ``file:line`` for code-review annotations."""
-    rules: list[dict[str, Any]] = []
-    index: dict[str, int] = {}
-    for check_id in report.checks_run:
-        check = CHECKS[check_id]
-        index[check_id] = len(rules)
-        rules.append(
-            {
-                "id": check_id,
-                "name": "".join(p.capitalize() for p in check_id.split("-")),
-                "shortDescription": {"text": check.summary},
-                "helpUri": f"{DOCS_URL}#{check_id}",
-                "defaultConfiguration": {"level": _SARIF_LEVEL[check.severity]},
-                "properties": {"section": check.section},
-            }
-        )
-    results: list[dict[str, Any]] = []
-    for finding in _visible(report, no_warnings):
-        base: dict[str, Any] = {
-            "ruleId": finding.id,
-            "level": _SARIF_LEVEL[finding.severity],
-            "properties": {"count": finding.count},
-        }
-        if finding.id in index:
-            base["ruleIndex"] = index[finding.id]
-        if not finding.examples:
-            results.append({**base, "message": {"text": finding.message}})
-            continue
-        for ex in finding.examples:
-            text = f"{finding.message}: {ex.message}" if ex.message else finding.message
-            result: dict[str, Any] = {**base, "message": {"text": text}}
-            if ex.file:
-                region: dict[str, Any] = {}
-                if ex.line is not None:
-                    region["startLine"] = ex.line
-                    if ex.column is not None:
-                        region["startColumn"] = ex.column
-                    if ex.text:
-                        region["snippet"] = {"text": ex.text}
-                loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(ex.file)}}
-                if region:
-                    loc["region"] = region
-                result["locations"] = [{"physicalLocation": loc}]
-            results.append(result)
-    sarif = {
-        "$schema": _SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "corpuskit",
-                        "version": __version__,
-                        "informationUri": "https://github.com/corpuskit/corpuskit",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
-
-
-def _uri(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path.replace("\\", "/"), safe="/:._-~")
+def render_sarif(
+    report: Report, *, no_warnings: bool = False, encoding: str = "utf-8", ascii: bool = False
+) -> str:
+    """SARIF 2.1.0 (see :mod:`corpuskit.debug.sarif`)."""
+    return _render_sarif(report, findings=_visible(report, no_warnings), encoding=encoding, ascii=ascii)
 
 
 # ------------------------------------------------------------------------------------- text
 
 
+def _place(file: str | None, line: int | None = None, column: int | None = None) -> str:
+    """``file:line:col`` as far as known, the file name quoted when odd."""
+    parts = [quote_path(file) if file else "<unknown>"]
+    if line is not None:
+        parts.append(str(line))
+        if column is not None:
+            parts.append(str(column))
+    return ":".join(parts)
+
+
 def _where(ex: Example) -> str:
-    where = ex.location
+    """``file:line:col (doc d, token t)``; a .spacy file's doc adds ``from source:line``."""
     extra = []
     if ex.doc is not None:
         extra.append(f"doc {ex.doc}")
     if ex.token is not None:
         extra.append(f"token {ex.token}")
+    if ex.source is not None:
+        extra.append(f"from {_place(ex.source, ex.source_line)}")
+    where = _place(ex.file, ex.line, ex.column)
     return where + (f" ({', '.join(extra)})" if extra else "")
 
 
-def _finding_lines(f: Finding, verbose: bool, max_examples: int) -> list[str]:
-    lines = [f"{_ICON[f.severity]} {f.severity:<7} {f.id}: {f.message}"]
+def _finding_lines(f: Finding, verbose: bool, max_examples: int, console: Console) -> list[str]:
+    head = console.paint(f"{f.severity:<7}", f.severity)
+    lines = [f"{console.mark(f.severity)} {head} {f.id}: {escape(f.message)}"]
     shown = f.examples[: max_examples if verbose else 1]
     for ex in shown:
-        detail = f" {ex.message}" if ex.message else ""
+        detail = f" {escape(ex.message)}" if ex.message else ""
         lines.append(f"    {_where(ex)}:{detail}")
         if ex.text:
-            lines.append(f"        {ex.text}")
+            lines.append(f"        {escape(ex.text)}")
     more = f.count - len(shown)
     if shown and more > 0 and f.examples:
         lines.append(f"    ... and {more} more" + ("" if verbose else " (--verbose shows more examples)"))
@@ -218,11 +180,18 @@ _LABEL_TABLES = {
 
 
 def render_text(
-    report: Report, *, verbose: bool = False, no_warnings: bool = False, max_examples: int = 20
+    report: Report,
+    *,
+    verbose: bool = False,
+    no_warnings: bool = False,
+    max_examples: int = 20,
+    console: Console | None = None,
 ) -> str:
-    """A readable report in sections, with stats tables and each finding's docs link."""
+    """A readable report in sections, with stats tables and each finding's docs link; corpus
+    text escaped, marks and colour as ``console`` allows (default: Unicode, no colour)."""
     from tabulate import tabulate
 
+    console = console or _PLAIN
     stats = report.stats
     splits: list[str] = [k for k in ("train", "dev") if k in stats]
     out: list[str] = ["corpuskit debug-data", "=" * 20, ""]
@@ -240,19 +209,21 @@ def render_text(
                     out += _label_table(stats, splits, kind, name)
             out.append("")
         for f in findings:
-            out += _finding_lines(f, verbose, max_examples)
+            out += _finding_lines(f, verbose, max_examples, console)
         if findings:
             out.append("")
         elif has_data:
-            out += ["✔ no problems found", ""]
+            out += [f"{console.mark('ok')} no problems found", ""]
     out += ["Summary", "-------"]
     summary = [
-        f"✔ {report.passed} check{'s' if report.passed != 1 else ''} passed",
-        f"✘ {report.errors} error{'s' if report.errors != 1 else ''}",
+        f"{console.mark('ok')} {report.passed} check{'s' if report.passed != 1 else ''} passed",
+        f"{console.mark('error')} {report.errors} error{'s' if report.errors != 1 else ''}",
     ]
     if not no_warnings:
-        summary.append(f"⚠ {report.warnings} warning{'s' if report.warnings != 1 else ''}")
-        summary.append(f"ℹ {report.infos} info")
+        summary.append(
+            f"{console.mark('warning')} {report.warnings} warning{'s' if report.warnings != 1 else ''}"
+        )
+        summary.append(f"{console.mark('info')} {report.infos} info")
     out.append("   ".join(summary))
     if report.ignored:
         out.append(f"ignored: {', '.join(report.ignored)}")
@@ -260,7 +231,7 @@ def render_text(
     if skipped:
         out.append(f"skipped {len(skipped)} file(s) that are not corpora" + (":" if verbose else ""))
         if verbose:
-            out += [f"    {s}" for s in skipped]
+            out += [f"    {escape(s)}" for s in skipped]
     return "\n".join(out) + "\n"
 
 
@@ -274,7 +245,7 @@ def _label_table(stats: dict[str, Any], splits: list[str], kind: str, name: str)
     if not labels:
         return []
     rows = [
-        [label, *[f"{n:,}" for n in counts]]
+        [escape(str(label)), *[f"{n:,}" for n in counts]]
         for label, counts in sorted(labels.items(), key=lambda kv: -kv[1][0])
     ]
     return ["", tabulate(rows, headers=[name, *splits], tablefmt="simple")]
@@ -283,8 +254,16 @@ def _label_table(stats: dict[str, Any], splits: list[str], kind: str, name: str)
 # --------------------------------------------------------------------------- check (lint lines)
 
 
-def render_check_lines(report: Report, *, no_warnings: bool = False, infos: bool = False) -> list[str]:
-    """``file:line:col: id message`` per example, sorted by file and line (``corpuskit check``)."""
+def render_check_lines(
+    report: Report, *, no_warnings: bool = False, infos: bool = False, console: Console | None = None
+) -> list[str]:
+    """``file:line:col: id message`` per example, sorted by file and line (``corpuskit check``).
+
+    One finding is always one line: control characters in messages are escaped and odd file
+    names quoted. A ``.spacy`` file's doc is at line 1, with its doc/token index and the
+    ``source:line`` it was converted from in the message.
+    """
+    console = console or _PLAIN
     rows: list[tuple[str, int, int, str]] = []
     for f in report.findings:
         if f.severity == "info" and not infos:
@@ -297,9 +276,14 @@ def render_check_lines(report: Report, *, no_warnings: bool = False, infos: bool
             line = ex.line or 1
             col = ex.column or 1
             msg = ex.message or f.message
-            if ex.line is None and ex.doc is not None:  # no source lines (a spaCy-written .spacy)
-                msg += f" (doc {ex.doc}" + (f", token {ex.token})" if ex.token is not None else ")")
+            if ex.line is None and ex.doc is not None:  # a .spacy file's doc
+                where = [f"doc {ex.doc}", *([f"token {ex.token}"] if ex.token is not None else [])]
+                if ex.source is not None:
+                    where.append(f"from {_place(ex.source, ex.source_line)}")
+                msg += f" ({', '.join(where)})"
             sev = "" if f.severity == "error" else f"({f.severity}) "
-            rows.append((file, line, col, f"{file}:{line}:{col}: {f.id} {sev}{msg}"))
+            name = file if ex.file is None else quote_path(file)
+            text = f"{name}:{line}:{col}: {console.paint(f.id, f.severity)} {sev}{escape(msg)}"
+            rows.append((file, line, col, text))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     return [r[3] for r in rows]

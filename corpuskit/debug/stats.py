@@ -69,6 +69,9 @@ class SplitStats:
         self._hashes: list[Any] = []
         self._locs: list[Any] = []
         self._file_index: dict[str, int] = {}
+        # (file read, the doc's source when another file: a .spacy file's doc) of stored locations
+        self._places: list[tuple[str, str | None]] = []
+        self._place_index: dict[tuple[str, str | None], int] = {}
         self._cache: tuple[Any, Any] | None = None
 
     # -- updating -------------------------------------------------------------------------
@@ -94,11 +97,11 @@ class SplitStats:
             if doc.has_unknown_spaces:
                 self.n_unknown_spaces += 1
             hashes.append(hash(item.text))
-            src = doc.source or item.file
-            fid = self._file_index.get(src)
+            place = (item.file, doc.source if doc.source != item.file else None)
+            fid = self._place_index.get(place)
             if fid is None:
-                fid = self._file_index[src] = len(self.files)
-                self.files.append(src)
+                fid = self._place_index[place] = len(self._places)
+                self._places.append(place)
             locs.append((fid, item.index, doc.lines[0] if doc.lines else -1))
             if doc.tags is not None:
                 self._count(labels["tag"], "tag", doc.tags, item)
@@ -190,7 +193,11 @@ class SplitStats:
     def location(self, loc: Any) -> Example:
         """An example for a doc from its stored (file id, doc index, line)."""
         fid, index, line = (int(x) for x in loc)
-        return Example(file=self.files[fid], line=None if line < 0 else line, doc=index)
+        file, source = self._places[fid]
+        at = None if line < 0 else line
+        if source is not None:  # a .spacy file's doc: the line is its source's
+            return Example(file, None, index, source=source, source_line=at)
+        return Example(file, at, index)
 
     def label_counts(self, kind: str) -> Counter[str]:
         """Counts of the labels of ``kind`` (missing values excluded)."""

@@ -64,11 +64,15 @@ def check(*paths: Path, **options: Any) -> Report:
 
 
 def places(report: Report, check_id: str) -> list[tuple[str, int | None]]:
-    """``(file name, line)`` of every example of ``check_id``."""
+    """``(file name, line)`` of every example of ``check_id``: where the doc came from, so for
+    a .spacy file's doc the source file and line it was converted from (kept alongside)."""
     finding = report.get(check_id)
     if finding is None:
         return []
-    return [(Path(e.file).name if e.file else "", e.line) for e in finding.examples]
+    return [
+        (Path(e.source).name, e.source_line) if e.source else (Path(e.file).name if e.file else "", e.line)
+        for e in finding.examples
+    ]
 
 
 def count(report: Report, check_id: str) -> int:

@@ -85,7 +85,10 @@ def test_text_sections_and_links():
 def test_json_and_sarif():
     data = json.loads(render(_report(), "json", no_warnings=True))
     assert [f["id"] for f in data["findings"]] == ["dep-cycle", "few-docs"]
-    sarif = json.loads(render(_report(), "sarif"))
+    assert data["findings"][0]["examples"][0]["column"] is None
+    report = _report()
+    report.files = {"train": ["a.conllu", "b.conllu"]}
+    sarif = json.loads(render(report, "sarif"))
     results = sarif["runs"][0]["results"]
     assert [r["ruleId"] for r in results] == [
         "dep-cycle",
@@ -93,12 +96,22 @@ def test_json_and_sarif():
         "punct-non-projective",
         "non-projective",
     ]
-    assert "locations" not in results[1]  # a corpus-wide finding has no place
+    # A corpus-wide finding sits at line 1 of the first file of its split, and says so.
+    few = results[1]
+    assert few["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.conllu"
+    assert few["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+    assert few["properties"]["corpusWide"] is True and few["properties"]["split"] == "train"
     assert results[3]["level"] == "note"
-    assert results[0]["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 24,
-        "snippet": {"text": "to [replace] it"},
-    }
+    # b.conllu does not exist from here: no snippet rather than a made-up one.
+    assert results[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 24}
+    assert all(r["partialFingerprints"] for r in results)
+
+
+def test_sarif_without_any_file_leaves_corpus_wide_findings_out_and_says_so():
+    sarif = json.loads(render(_report(), "sarif"))
+    run = sarif["runs"][0]
+    assert "few-docs" not in [r["ruleId"] for r in run["results"]]
+    assert run["properties"]["unlocatedFindings"] == ["few-docs"]
 
 
 def test_check_lines_sorted_by_file_and_line():
