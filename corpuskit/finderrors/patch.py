@@ -1,0 +1,192 @@
+"""Write reviewed annotation back into a corpus file in its own format, line by line.
+
+The converters' writers regenerate a whole file, and only some reproduce their input byte for
+byte (CoNLL-U and doccano JSONL do; the CoNLL NER writer joins columns with one space, the
+Prodigy and Label Studio writers drop keys they do not read). So the corrected copy is the
+original file with only the lines that hold a changed annotation rewritten: a CoNLL-U word line's
+column, a CoNLL NER line's POS or entity tag, a JSONL record's spans. Every other byte is the
+input's. The patched text is read back with the same converter and checked against the
+intended annotation before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..doc import Doc
+from ..errors import UsageError
+from ..io import read_lines
+
+__all__ = ["PATCHABLE", "changed_tokens", "patch_text"]
+
+#: CoNLL-U columns of each token layer.
+_CONLLU_COLUMN = {"lemmas": 2, "pos": 3, "tags": 4, "morphs": 5, "heads": 6, "deps": 7}
+_NER_PART = re.compile(r"^((?:name|NE)=)?([BILU])-([A-Z_]+)$")
+_JSONL = ("jsonl", "doccano", "prodigy")
+
+
+def changed_tokens(old: Doc, new: Doc, layer: str) -> list[int]:
+    """Tokens whose ``layer`` annotation differs between two versions of a doc."""
+    if layer == "ents":
+        a = list(zip(old.ent_iob(), old.ent_types(), strict=True))
+        b = list(zip(new.ent_iob(), new.ent_types(), strict=True))
+    else:
+        a, b = getattr(old, layer) or [None] * len(old), getattr(new, layer) or [None] * len(new)
+    return [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+
+
+def _conllu(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
+    assert old.lines is not None
+    bounds = new.sentence_bounds()
+    for i in changed_tokens(old, new, layer):
+        k = old.lines[i] - 1
+        cols = lines[k].split("\t")
+        if len(cols) != 10:
+            raise UsageError(f"{path}:{k + 1}: expected a CoNLL-U word line for token {i}")
+        if layer == "ents":
+            iob, label = new.ent_iob()[i], new.ent_types()[i]
+            cols[9] = _misc_with(cols[9], f"{iob}-{label}" if iob in ("B", "I") else "O")
+        elif layer == "heads":
+            h = new.heads[i] if new.heads is not None else None
+            s = max(a for a, _ in bounds if a <= i)
+            cols[6] = "_" if h is None else ("0" if h == i else str(h - s + 1))
+        else:
+            value = getattr(new, layer)[i]
+            if layer == "deps" and value == "ROOT":
+                value = "root"
+            cols[_CONLLU_COLUMN[layer]] = "_" if value is None else str(value)
+        lines[k] = "\t".join(cols)
+
+
+def _misc_with(misc: str, tag: str) -> str:
+    """MISC with its NER part set to ``tag`` (``B-X``, ``I-X`` or ``O``), in the part's style."""
+    parts = [] if misc == "_" else misc.split("|")
+    for j, part in enumerate(parts):
+        m = _NER_PART.match(part)
+        if part == "O" or m is not None:
+            prefix = (m.group(1) or "") if m is not None else ""
+            if tag == "O":
+                if part == "O":
+                    return misc
+                del parts[j]
+            else:
+                parts[j] = prefix + tag
+            return "|".join(parts) or "_"
+    if tag == "O":
+        return misc
+    return "|".join([*parts, "NE=" + tag])
+
+
+def _fields(line: str) -> list[str]:
+    """A column line split into fields and the separators between them (kept as they were)."""
+    return re.split(r"(\s+)", line.strip("\r"))
+
+
+def _conll(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
+    from ..tags import detect_scheme, spans_to_tags
+
+    assert old.lines is not None
+    changed = changed_tokens(old, new, layer)
+    if not changed:
+        return
+    if layer == "tags":
+        for i in changed:
+            k = old.lines[i] - 1
+            f = _fields(lines[k])
+            if len(f) < 5:
+                raise UsageError(f"{path}:{k + 1}: the line has no POS column to change")
+            f[2] = str((new.tags or [None] * len(new))[i] or "-")
+            lines[k] = "".join(f)
+        return
+    if layer != "ents":
+        raise UsageError(f"{path}: a CoNLL NER file holds entities and POS tags, not {layer}")
+    written = [_fields(lines[x - 1])[-1] for x in old.lines]
+    scheme = detect_scheme([t for t in written if t != "-"])
+    tags = spans_to_tags(len(new), new.ents or [], scheme, new.ents_missing)
+    lo, hi = max(changed[0] - 1, 0), min(changed[-1] + 2, len(new))
+    for i in range(lo, hi):
+        if tags[i] != written[i]:
+            k = old.lines[i] - 1
+            f = _fields(lines[k])
+            f[-1] = tags[i]
+            lines[k] = "".join(f)
+
+
+def _jsonl(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
+    assert old.lines is not None
+    if layer != "ents":
+        raise UsageError(f"{path}: a JSONL record holds entity spans, not {layer}")
+    k = old.lines[0] - 1
+    obj = json.loads(lines[k])
+    text = obj["text"]
+    offsets: list[tuple[int, int]] = []
+    pos = 0
+    for w in new.words:
+        at = text.find(w, pos)
+        if at < 0:
+            raise UsageError(f"{path}:{k + 1}: token {w!r} is not in the record's text; cannot place spans")
+        offsets.append((at, at + len(w)))
+        pos = at + len(w)
+    spans = [(offsets[s.start][0], offsets[s.end - 1][1], s.label) for s in new.ents or ()]
+    if "label" in obj and "spans" not in obj and "entities" not in obj:
+        obj["label"] = [[s, e, lab] for s, e, lab in spans]
+    elif "entities" in obj and "spans" not in obj:
+        obj["entities"] = [{"start_offset": s, "end_offset": e, "label": lab} for s, e, lab in spans]
+    else:
+        rows: list[dict[str, Any]] = []
+        for sp, (s, e, lab) in zip(new.ents or (), spans, strict=True):
+            row: dict[str, Any] = {"start": s, "end": e, "label": lab}
+            if "tokens" in obj:
+                row.update(token_start=sp.start, token_end=sp.end - 1)
+            rows.append(row)
+        obj["spans"] = rows
+    lines[k] = json.dumps(obj, ensure_ascii=False)
+
+
+#: The formats whose files can be patched, and how.
+PATCHABLE: dict[str, Callable[[list[str], Doc, Doc, str, str], None]] = {
+    "conllu": _conllu,
+    "conll": _conll,
+    **dict.fromkeys(_JSONL, _jsonl),
+}
+
+
+def patch_text(path: Path, conv: str, changes: dict[int, tuple[Doc, Doc, set[str]]], encoding: str) -> str:
+    """The text of ``path`` with the changed docs' lines rewritten (``changes``: doc index ->
+    (doc as read, doc as it should be, layers changed)), checked by reading it back."""
+    patch = PATCHABLE.get(conv)
+    if patch is None:
+        raise UsageError(
+            f"{path}: apply-fixes patches {', '.join(PATCHABLE)} files; this one is {conv} "
+            "(apply the fixes to the file it was converted from)"
+        )
+    raw = path.read_bytes()
+    crlf = b"\r\n" in raw
+    lines = list(read_lines(path, encoding=encoding))
+    for old, new, layers in changes.values():
+        if not old.lines:
+            raise UsageError(f"{path}: doc without line numbers; cannot patch it")
+        for layer in sorted(layers):
+            patch(lines, old, new, layer, str(path))
+    sep = "\r\n" if crlf else "\n"
+    text = sep.join(lines) + (sep if raw.endswith(b"\n") else "")
+    _check(path, conv, text, changes)
+    return text
+
+
+def _check(path: Path, conv: str, text: str, changes: dict[int, tuple[Doc, Doc, set[str]]]) -> None:
+    from ..registry import get_converter
+
+    docs = list(get_converter(conv).read(text.replace("\r\n", "\n").split("\n"), source=str(path)))
+    for index, (_old, new, layers) in changes.items():
+        got = docs[index] if index < len(docs) else None
+        for layer in layers:
+            if got is None or changed_tokens(got, new, layer):
+                raise UsageError(
+                    f"{path}: the patched file does not read back with the reviewed {layer} of doc {index}; "
+                    "nothing was written (please report this)"
+                )
