@@ -20,8 +20,9 @@ from typing import Any
 from ..doc import Doc
 from ..errors import UsageError
 from ..io import read_lines
+from .review import Decision, TokenSpan, layer_values, to_span, value_label
 
-__all__ = ["PATCHABLE", "changed_tokens", "patch_text"]
+__all__ = ["PATCHABLE", "changed_tokens", "patch_text", "stale", "with_spans"]
 
 #: CoNLL-U columns of each token layer.
 _CONLLU_COLUMN = {"lemmas": 2, "pos": 3, "tags": 4, "morphs": 5, "heads": 6, "deps": 7}
@@ -190,3 +191,59 @@ def _check(path: Path, conv: str, text: str, changes: dict[int, tuple[Doc, Doc, 
                     f"{path}: the patched file does not read back with the reviewed {layer} of doc {index}; "
                     "nothing was written (please report this)"
                 )
+
+
+def stale(d: Decision, docs: list[Doc], doc_now: Doc | None) -> str | None:
+    """Why the decision no longer fits the corpus (None when it does)."""
+    s = d.suspect
+    if doc_now is None:
+        return f"the file has no doc {s.doc} (it has {len(docs)})"
+    a, b = d.region
+    if not (0 <= a <= s.start < s.end <= b <= len(doc_now.words)):
+        return f"tokens {s.start}-{s.end} are beyond the doc's {len(doc_now.words)} tokens"
+    words = " ".join(doc_now.words[s.start : s.end])
+    if s.text and "".join(s.text.split()) != "".join(words.split()):
+        return f"the tokens there are now {words!r}"
+    if s.line is not None and doc_now.lines and doc_now.lines[s.start] != s.line:
+        return f"the span is now at line {doc_now.lines[s.start]}"
+    if d.text is not None and d.sentence is not None:
+        sa, sb = d.sentence
+        if not 0 <= sa < sb <= len(doc_now.words):
+            return f"its sentence (tokens {sa}-{sb}) is beyond the doc's {len(doc_now.words)} tokens"
+        offsets = doc_now.token_offsets()
+        now = doc_now.text[offsets[sa][0] : offsets[sb - 1][1]]
+        if now != d.text:
+            return f"the sentence is now {now[:60]!r}"
+    current = layer_values(doc_now, s.layer, a, b)
+    if d.expected is not None:
+        if current != d.expected:
+            return f"its {s.layer} annotation is now {current}, the task was made from {d.expected}"
+        return None
+    if s.layer == "ents":
+        now_label = next((lab for x, y, lab in current if (x, y) == (s.start, s.end)), None)
+        if now_label != s.current:
+            return f"the entity there is now {now_label!r}, the review was of {s.current!r}"
+    else:
+        want = value_label(s.layer, s.current)
+        values = {x: lab for x, _, lab in current}
+        bad = [values.get(i) for i in range(s.start, s.end) if values.get(i) != want]
+        if bad:
+            return f"its {s.layer} value is now {bad[0]!r}, the review was of {want!r}"
+    return None
+
+
+def with_spans(doc: Doc, layer: str, region: tuple[int, int], spans: list[TokenSpan]) -> Doc:
+    """A copy of ``doc`` whose ``layer`` on ``region`` is ``spans``."""
+    from dataclasses import replace
+
+    a, b = region
+    if layer == "ents":
+        kept = [s for s in doc.ents or () if s.end <= a or s.start >= b]
+        return replace(doc, ents=sorted([*kept, *map(to_span, spans)], key=lambda s: (s.start, s.end)))
+    values = list(getattr(doc, layer) or [None] * len(doc))
+    by_token = {x: lab for x, _, lab in spans}
+    for i in range(a, b):
+        lab = by_token.get(i)
+        values[i] = int(lab[5:]) if layer == "heads" and lab is not None else lab
+    change: dict[str, Any] = {layer: values}
+    return replace(doc, **change)

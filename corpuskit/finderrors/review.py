@@ -27,13 +27,18 @@ __all__ = [
     "Decision",
     "FileFix",
     "FixResult",
+    "TokenSpan",
     "Tool",
     "apply_fixes",
+    "apply_label",
     "export_queue",
+    "final_of",
     "layer_values",
     "read_reviewed",
     "sentence_of",
     "task_spans",
+    "to_span",
+    "value_label",
 ]
 
 Tool = Literal["doccano", "labelstudio", "prodigy"]
@@ -58,7 +63,8 @@ def sentence_of(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
-def _value(layer: str, value: Any) -> str | None:
+def value_label(layer: str, value: Any) -> str | None:
+    """A token layer's value as a label (``head=N`` for heads)."""
     if value is None:
         return None
     return f"head={value}" if layer == "heads" else str(value)
@@ -75,7 +81,7 @@ def layer_values(doc: Doc, layer: str, a: int, b: int) -> list[TokenSpan]:
         return []
     out = []
     for i in range(a, b):
-        v = _value(layer, values[i])
+        v = value_label(layer, values[i])
         if v is not None:
             out.append((i, i + 1, v))
     return out
@@ -97,7 +103,7 @@ def apply_label(
         if label is not None:
             kept.append((start, end, label))
         return sorted(kept)
-    value = _value(layer, label)
+    value = value_label(layer, label)
     kept = [sp for sp in current if not start <= sp[0] < end]
     if value is not None:
         kept.extend((i, i + 1, value) for i in range(start, end))
@@ -483,62 +489,6 @@ class FixResult:
     refused: list[str]
 
 
-def _stale(d: Decision, docs: list[Doc], doc_now: Doc | None) -> str | None:
-    """Why the decision no longer fits the corpus (None when it does)."""
-    s = d.suspect
-    if doc_now is None:
-        return f"the file has no doc {s.doc} (it has {len(docs)})"
-    a, b = d.region
-    if not (0 <= a <= s.start < s.end <= b <= len(doc_now.words)):
-        return f"tokens {s.start}-{s.end} are beyond the doc's {len(doc_now.words)} tokens"
-    words = " ".join(doc_now.words[s.start : s.end])
-    if s.text and "".join(s.text.split()) != "".join(words.split()):
-        return f"the tokens there are now {words!r}"
-    if s.line is not None and doc_now.lines and doc_now.lines[s.start] != s.line:
-        return f"the span is now at line {doc_now.lines[s.start]}"
-    if d.text is not None and d.sentence is not None:
-        sa, sb = d.sentence
-        if not 0 <= sa < sb <= len(doc_now.words):
-            return f"its sentence (tokens {sa}-{sb}) is beyond the doc's {len(doc_now.words)} tokens"
-        offsets = doc_now.token_offsets()
-        now = doc_now.text[offsets[sa][0] : offsets[sb - 1][1]]
-        if now != d.text:
-            return f"the sentence is now {now[:60]!r}"
-    current = layer_values(doc_now, s.layer, a, b)
-    if d.expected is not None:
-        if current != d.expected:
-            return f"its {s.layer} annotation is now {current}, the task was made from {d.expected}"
-        return None
-    if s.layer == "ents":
-        now_label = next((lab for x, y, lab in current if (x, y) == (s.start, s.end)), None)
-        if now_label != s.current:
-            return f"the entity there is now {now_label!r}, the review was of {s.current!r}"
-    else:
-        want = _value(s.layer, s.current)
-        values = {x: lab for x, _, lab in current}
-        bad = [values.get(i) for i in range(s.start, s.end) if values.get(i) != want]
-        if bad:
-            return f"its {s.layer} value is now {bad[0]!r}, the review was of {want!r}"
-    return None
-
-
-def _with(doc: Doc, layer: str, region: tuple[int, int], spans: list[TokenSpan]) -> Doc:
-    """A copy of ``doc`` whose ``layer`` on ``region`` is ``spans``."""
-    from dataclasses import replace
-
-    a, b = region
-    if layer == "ents":
-        kept = [s for s in doc.ents or () if s.end <= a or s.start >= b]
-        return replace(doc, ents=sorted([*kept, *map(to_span, spans)], key=lambda s: (s.start, s.end)))
-    values = list(getattr(doc, layer) or [None] * len(doc))
-    by_token = {x: lab for x, _, lab in spans}
-    for i in range(a, b):
-        lab = by_token.get(i)
-        values[i] = int(lab[5:]) if layer == "heads" and lab is not None else lab
-    change: dict[str, Any] = {layer: values}
-    return replace(doc, **change)
-
-
 def _outputs(
     corpus_paths: Sequence[str | Path], output_dir: Path, converter: str, encoding: str
 ) -> list[tuple[Path, str, Path]]:
@@ -573,7 +523,7 @@ def apply_fixes(
 
     from ..corpus import read_file
     from ..io import atomic_open
-    from .patch import patch_text
+    from .patch import PATCHABLE, patch_text, stale, with_spans
 
     decisions, undecided = read_reviewed(reviewed_path)
     targets = _outputs(corpus_paths, Path(output_dir), converter, encoding)
@@ -589,12 +539,16 @@ def apply_fixes(
     texts: dict[Path, str] = {}
     for key, items in todo.items():
         file, conv = by_path[key]
+        if conv not in PATCHABLE:
+            reason = f"apply-fixes writes {', '.join(PATCHABLE)} files and {file} is {conv}"
+            result.refused.extend(_refusal(d, reason) for d in items)
+            continue
         docs = list(read_file(file, conv, encoding=encoding))
         changes: dict[int, tuple[Doc, Doc, set[str]]] = {}
         for d in items:
             s = d.suspect
             now = changes[s.doc][1] if s.doc in changes else (docs[s.doc] if 0 <= s.doc < len(docs) else None)
-            why = _stale(d, docs, now)
+            why = stale(d, docs, now)
             try:
                 final = final_of(d, now) if why is None and now is not None else None
             except ValueError as e:
@@ -607,7 +561,7 @@ def apply_fixes(
                 continue
             old = changes[s.doc][0] if s.doc in changes else docs[s.doc]
             layers = changes[s.doc][2] if s.doc in changes else set()
-            changes[s.doc] = (old, _with(now, s.layer, d.region, final), layers | {s.layer})
+            changes[s.doc] = (old, with_spans(now, s.layer, d.region, final), layers | {s.layer})
             result.applied.append(d)
         if changes:
             texts[key] = patch_text(file, conv, changes, encoding)

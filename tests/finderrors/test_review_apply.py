@@ -222,3 +222,35 @@ def test_cli_prints_the_diff_and_exit_codes(here):
     assert not Path("out3").exists()
     r = runner.invoke(cli, ["apply-fixes", "ewt_dev.conllu", "ewt_dev.rejected.jsonl", "-o", "."])
     assert r.exit_code == 2 and "would overwrite the corpus" in r.stderr
+
+
+def test_items_of_a_format_it_cannot_patch_or_of_another_corpus_are_refused(here):
+    iob = FIXTURES / "ner" / "wikiner-en-wp2.slice.iob"
+    shutil.copy(iob, here / iob.name)
+    doc = next(iter(read_file(iob.name, "iob")))
+    span = doc.ents[0]
+    item = Suspect(
+        iob.name,
+        doc.lines[0],
+        0,
+        span.start,
+        span.end,
+        " ".join(doc.words[span.start : span.end]),
+        "ents",
+        span.label,
+        "ORG",
+        0.5,
+        "m",
+    )
+    other = Suspect("elsewhere.conll", 1, 0, 0, 1, "x", "ents", None, "PER", 0.5, "m")
+    rows = [dict(item.to_dict(), decision="accept"), dict(other.to_dict(), decision="accept")]
+    rows += [
+        json.loads(x) for x in Path("wnut17_dev.decisions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    Path("mixed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = apply_fixes([iob.name, "wnut17_dev.conll"], "mixed.jsonl", "out")
+    assert len(result.applied) == 3
+    assert [m.split(": refused")[0] for m in result.refused] == ["mixed.jsonl:2", "mixed.jsonl:1"]
+    assert "its file is not part of the corpus given" in result.refused[0]
+    assert "apply-fixes writes conllu, conll, jsonl, doccano, prodigy files" in result.refused[1]
+    assert (here / "out" / iob.name).read_bytes() == iob.read_bytes()
