@@ -354,18 +354,16 @@ def _results(stats: CorpusStats, opts: Options) -> _Found:
 
 
 def _scan_dev(stats: CorpusStats, dev: SplitStats, opts: Options) -> _Found:
-    import numpy as np
-
     tr = _build_train(stats.train, opts)
     found = _Found()
-    identical: Any = np.zeros(0, dtype=np.int64)
+    identical: set[int] = set()
     if "train-dev-overlap" not in opts.ignore:  # identical docs are that check's findings
-        identical = np.unique(stats.train.fingerprints()[0])
+        identical = set(stats.train.fingerprints()[0].tolist())
     pending: list[tuple[Doc, list[_Unit], list[_Unit]]] = []
     n_units = 0
     for file, index, doc in _docs(dev, opts):
         _dev_ents(tr, found, file, index, doc, opts)
-        if not doc.words or (len(identical) and hash(Item(doc, index, file, "dev").text) in identical):
+        if not doc.words or (identical and hash(Item(doc, index, file, "dev").text) in identical):
             continue
         s, d = _units(file, index, doc)
         pending.append((doc, s, d))

@@ -188,3 +188,15 @@ def test_minhash_estimates_jaccard():
     jaccard = len(shingles[0] & shingles[1]) / len(shingles[0] | shingles[1])
     assert abs((sig[0] == sig[1]).mean() - jaccard) < 0.2
     assert leakage.normalise("U.S.") == "us" and leakage.normalise("...") == ""
+
+
+def test_an_unreadable_dev_file_is_read_up_to_its_error(tmp_path):
+    broken = tmp_path / "dev.conllu"
+    text = EWT.read_text(encoding="utf-8")
+    blocks = text.split("\n\n")
+    broken.write_text("\n\n".join([*blocks[:3], "1\tbad line", *blocks[3:]]), encoding="utf-8")
+    train = tmp_path / "train.conllu"
+    train.write_text(EWT_TRAIN.read_text(encoding="utf-8") + blocks[1] + "\n\n", encoding="utf-8")
+    report = run(train, broken, ignore=frozenset({"train-dev-overlap"}))  # identical: counted here
+    assert count(report, "corpus-unreadable") == 1
+    assert count(report, "near-duplicate-sentences") == 1  # dev sentence 1, before the error
