@@ -254,3 +254,48 @@ def test_items_of_a_format_it_cannot_patch_or_of_another_corpus_are_refused(here
     assert "its file is not part of the corpus given" in result.refused[0]
     assert "apply-fixes writes conllu, conll, jsonl, doccano, prodigy files" in result.refused[1]
     assert (here / "out" / iob.name).read_bytes() == iob.read_bytes()
+
+
+def test_conllu_entities_are_written_in_misc_in_the_parts_style(here):
+    ner = FIXTURES / "conllu" / "ner_misc.conllu"
+    shutil.copy(ner, here / ner.name)
+    d = list(read_file(ner.name, "conllu"))[1]
+    assert [(s.start, s.end, s.label) for s in d.ents] == [(0, 2, "LOC"), (3, 4, "LOC"), (16, 17, "LOC")]
+    items = [
+        (Suspect(ner.name, d.lines[0], 1, 0, 2, "President Bush", "ents", "LOC", "PER", 0.9, "m"), "accept"),
+        (Suspect(ner.name, d.lines[3], 1, 3, 4, "Tuesday", "ents", "LOC", None, 0.8, "m"), "accept"),
+        (Suspect(ner.name, d.lines[17], 1, 17, 18, "area", "ents", None, "GPE", 0.7, "m"), "accept"),
+    ]
+    rows = [dict(s.to_dict(), decision=dec) for s, dec in items]
+    Path("r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = apply_fixes([ner.name], "r.jsonl", "out")
+    assert len(result.applied) == 3 and result.refused == []
+    changed = _changed_lines(here / ner.name, here / "out" / ner.name)
+    assert [(n, x.split("\t")[9], y.split("\t")[9]) for n, x, y in changed] == [
+        (d.lines[0], "name=B-LOC", "name=B-PER"),
+        (d.lines[1], "name=I-LOC", "name=I-PER"),
+        (d.lines[3], "name=B-LOC", "_"),
+        (d.lines[17], "SpaceAfter=No", "SpaceAfter=No|NE=B-GPE"),
+    ]
+    assert all(x.split("\t")[:9] == y.split("\t")[:9] for _, x, y in changed)
+    back = list(read_file(here / "out" / ner.name, "conllu"))[1]
+    assert [(s.start, s.end, s.label) for s in back.ents] == [(0, 2, "PER"), (16, 17, "LOC"), (17, 18, "GPE")]
+
+
+def test_prodigy_rejections_and_label_studio_skips_change_nothing(here):
+    docs = {"wnut17_dev.conll": list(read_file("wnut17_dev.conll", "conll"))}
+    d = docs["wnut17_dev.conll"][5]
+    s = Suspect("wnut17_dev.conll", d.lines[0], 5, 0, 1, "trump", "ents", "person", None, 0.6, "m")
+    export_queue([s, s], docs, "prodigy", "q.jsonl")
+    rows = [json.loads(x) for x in Path("q.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows[0]["answer"], rows[1]["answer"] = "reject", "ignore"
+    Path("r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = apply_fixes(["wnut17_dev.conll"], "r.jsonl", "out")
+    assert (len(result.applied), result.unchanged, result.undecided) == (0, 2, 0)
+    export_queue([s], docs, "labelstudio", "q.json")
+    tasks = json.loads(Path("q.json").read_text(encoding="utf-8"))
+    tasks[0]["annotations"][0]["was_cancelled"] = True
+    Path("r.json").write_text(json.dumps(tasks), encoding="utf-8")
+    result = apply_fixes(["wnut17_dev.conll"], "r.json", "out2")
+    assert (len(result.applied), result.unchanged, result.undecided) == (0, 0, 1)
+    assert (here / "out2" / "wnut17_dev.conll").read_bytes() == WNUT.read_bytes()
