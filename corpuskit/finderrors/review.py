@@ -252,6 +252,7 @@ class Decision:
     char_spans: list[tuple[int, int, str]] | None = None
     label: str | None = None
     sentence: tuple[int, int] | None = None
+    suggested: list[TokenSpan] | None = None
 
 
 def _suspect(data: dict[str, Any], where: str) -> Suspect:
@@ -301,6 +302,8 @@ def _tool_decision(meta: Any, text: Any, spans: list[tuple[int, int, str]] | Non
     region = _pair(meta, "region", (s.start, s.end))
     sentence = _pair(meta, "sentence", region)
     d = Decision(s, where, "edit", region, expected=expected, sentence=sentence)
+    if "suggested_spans" in meta:
+        d.suggested = _spans_from(meta["suggested_spans"])
     d.text = text if isinstance(text, str) else None
     if spans is None:
         d.decision = "reject"
@@ -559,6 +562,8 @@ def apply_fixes(
             if final == layer_values(now, s.layer, *d.region):
                 result.unchanged += 1
                 continue
+            if d.decision == "edit" and final == d.suggested:
+                d.decision = "accept"
             old = changes[s.doc][0] if s.doc in changes else docs[s.doc]
             layers = changes[s.doc][2] if s.doc in changes else set()
             changes[s.doc] = (old, with_spans(now, s.layer, d.region, final), layers | {s.layer})

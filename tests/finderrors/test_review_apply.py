@@ -299,3 +299,24 @@ def test_prodigy_rejections_and_label_studio_skips_change_nothing(here):
     result = apply_fixes(["wnut17_dev.conll"], "r.json", "out2")
     assert (len(result.applied), result.unchanged, result.undecided) == (0, 0, 1)
     assert (here / "out2" / "wnut17_dev.conll").read_bytes() == WNUT.read_bytes()
+
+
+def test_doccano_review_edits_and_accepts(here):
+    docs = {"wnut17_dev.conll": list(read_file("wnut17_dev.conll", "conll"))}
+    d1, d3 = docs["wnut17_dev.conll"][1], docs["wnut17_dev.conll"][3]
+    swap = Suspect(
+        "wnut17_dev.conll", d1.lines[16], 1, 16, 17, "Gardena", "ents", "location", "group", 0.6, "m"
+    )
+    miss = Suspect("wnut17_dev.conll", d3.lines[0], 3, 0, 1, "wow", "ents", None, "person", 0.1, "m")
+    export_queue([swap, miss], docs, "doccano", "q.jsonl")
+    rows = [json.loads(x) for x in Path("q.jsonl").read_text(encoding="utf-8").splitlines()]
+    # the reviewer takes the first suggestion as it is, and leaves the second task alone
+    rows[0]["label"] = [
+        [a, b, "group" if rows[0]["text"][a:b] == "Gardena" else lab] for a, b, lab in rows[0]["label"]
+    ]
+    Path("r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = apply_fixes(["wnut17_dev.conll"], "r.jsonl", "out")
+    assert [(x.decision, x.suspect.text) for x in result.applied] == [("accept", "Gardena")]
+    assert result.unchanged == 1
+    changed = _changed_lines(here / "wnut17_dev.conll", here / "out" / "wnut17_dev.conll")
+    assert changed == [(d1.lines[16], "Gardena\tB-location", "Gardena\tB-group")]
