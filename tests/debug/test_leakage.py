@@ -200,3 +200,17 @@ def test_an_unreadable_dev_file_is_read_up_to_its_error(tmp_path):
     report = run(train, broken, ignore=frozenset({"train-dev-overlap"}))  # identical: counted here
     assert count(report, "corpus-unreadable") == 1
     assert count(report, "near-duplicate-sentences") == 1  # dev sentence 1, before the error
+
+
+def test_a_sentence_with_half_its_words_changed_is_not_a_near_duplicate(tmp_path):
+    block = _blocks(EWT)[2]
+    ids = [int(x.split("\t")[0]) for x in block if re.match(r"^\d+\t", x)]
+    changed = block
+    for i in ids[::2]:  # every other word
+        changed = _set_form(changed, i, f"w{i}x")
+    train = tmp_path / "train.conllu"
+    train.write_text(EWT_TRAIN.read_text(encoding="utf-8") + "\n".join(changed) + "\n\n", encoding="utf-8")
+    assert count(run(train, EWT), "near-duplicate-sentences") == 0
+    one = _set_form(block, ids[-2], "x")  # one short word changed: found
+    train.write_text(EWT_TRAIN.read_text(encoding="utf-8") + "\n".join(one) + "\n\n", encoding="utf-8")
+    assert count(run(train, EWT), "near-duplicate-sentences") == 1
