@@ -22,7 +22,7 @@ from ..errors import UsageError
 from ..io import read_lines
 from .review import Decision, TokenSpan, layer_values, to_span, value_label
 
-__all__ = ["PATCHABLE", "changed_tokens", "patch_text", "stale", "with_spans"]
+__all__ = ["PATCHABLE", "changed_tokens", "patch_text", "stale", "unified_diff", "with_spans"]
 
 #: CoNLL-U columns of each token layer.
 _CONLLU_COLUMN = {"lemmas": 2, "pos": 3, "tags": 4, "morphs": 5, "heads": 6, "deps": 7}
@@ -247,3 +247,40 @@ def with_spans(doc: Doc, layer: str, region: tuple[int, int], spans: list[TokenS
         values[i] = int(lab[5:]) if layer == "heads" and lab is not None else lab
     change: dict[str, Any] = {layer: values}
     return replace(doc, **change)
+
+
+def unified_diff(old: list[str], new: list[str], a: str, b: str, *, context: int = 3) -> list[str]:
+    """The unified diff of two texts (lines with their ends) that have the same number of lines,
+    as :func:`difflib.unified_diff` writes it, in time linear in their length (difflib's
+    matching is quadratic on a large file with scattered changes)."""
+    if len(old) != len(new):
+        import difflib
+
+        return list(difflib.unified_diff(old, new, a, b))
+    changed = [i for i, (x, y) in enumerate(zip(old, new, strict=True)) if x != y]
+    if not changed:
+        return []
+    groups = [[changed[0]]]
+    for i in changed[1:]:
+        if i - groups[-1][-1] - 1 > 2 * context:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    out = [f"--- {a}\n", f"+++ {b}\n"]
+    for g in groups:
+        lo, hi = max(g[0] - context, 0), min(g[-1] + context + 1, len(old))
+        span = f"{lo + 1},{hi - lo}" if hi - lo != 1 else f"{lo + 1}"
+        out.append(f"@@ -{span} +{span} @@\n")
+        i = lo
+        while i < hi:
+            if old[i] == new[i]:
+                out.append(" " + old[i])
+                i += 1
+                continue
+            j = i
+            while j < hi and old[j] != new[j]:
+                j += 1
+            out.extend("-" + x for x in old[i:j])
+            out.extend("+" + x for x in new[i:j])
+            i = j
+    return out

@@ -522,11 +522,9 @@ def apply_fixes(
     annotation rewritten. A decision whose item no longer matches the corpus (its doc, tokens,
     line or annotation differ from what was reviewed) is refused, with a message naming it.
     """
-    import difflib
-
     from ..corpus import read_file
     from ..io import atomic_open
-    from .patch import PATCHABLE, patch_text, stale, with_spans
+    from .patch import PATCHABLE, patch_text, stale, unified_diff, with_spans
 
     decisions, undecided = read_reviewed(reviewed_path)
     targets = _outputs(corpus_paths, Path(output_dir), converter, encoding)
@@ -579,10 +577,8 @@ def apply_fixes(
         diff: list[str] = []
         if new is not None:
             old_text = raw.decode(encoding, errors="replace")
-            diff = list(
-                difflib.unified_diff(
-                    old_text.splitlines(keepends=True), new.splitlines(keepends=True), str(file), str(target)
-                )
+            diff = unified_diff(
+                old_text.splitlines(keepends=True), new.splitlines(keepends=True), str(file), str(target)
             )
         result.files.append(FileFix(file, target, diff))
     return result

@@ -320,3 +320,14 @@ def test_doccano_review_edits_and_accepts(here):
     assert result.unchanged == 1
     changed = _changed_lines(here / "wnut17_dev.conll", here / "out" / "wnut17_dev.conll")
     assert changed == [(d1.lines[16], "Gardena\tB-location", "Gardena\tB-group")]
+
+
+def test_the_linear_diff_is_difflibs():
+    import difflib
+
+    from corpuskit.finderrors.patch import unified_diff
+
+    old = [f"line {i}\n" for i in range(60)]
+    for changes in ([0], [59], [5, 6, 9], [10, 17, 18, 40], list(range(0, 60, 5)), []):
+        new = [f"LINE {i}\n" if i in changes else x for i, x in enumerate(old)]
+        assert unified_diff(old, new, "a", "b") == list(difflib.unified_diff(old, new, "a", "b")), changes
