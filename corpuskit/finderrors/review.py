@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -447,20 +448,41 @@ def task_spans(d: Decision, doc: Doc) -> list[TokenSpan]:
 
 
 def final_of(d: Decision, doc: Doc) -> list[TokenSpan]:
-    """The annotation the decision asks for on ``d.region``, from the doc as it is now."""
+    """The annotation the decision asks for on ``d.region``, from the doc as it is now;
+    ValueError when it cannot be (a span off the token edges, a head that is not a token of
+    the sentence, overlapping entities)."""
     s = d.suspect
     current = layer_values(doc, s.layer, *d.region)
     if d.char_spans is None and d.final is not None:
-        return d.final
-    if d.char_spans is not None:
+        spans = d.final
+    elif d.char_spans is not None:
         spans = task_spans(d, doc)
         if s.layer != "ents":  # a token the reviewer left without a span keeps its value
             covered = {sp[0] for sp in spans if sp[1] == sp[0] + 1}
             spans = sorted(spans + [sp for sp in current if sp[0] not in covered])
-        return spans
-    if d.decision == "reject":
-        return current
-    return apply_label(current, s.layer, s.start, s.end, d.label)
+    elif d.decision == "reject":
+        spans = current
+    else:
+        spans = apply_label(current, s.layer, s.start, s.end, d.label)
+    _check_spans(s.layer, spans, doc)
+    return spans
+
+
+def _check_spans(layer: str, spans: list[TokenSpan], doc: Doc) -> None:
+    if layer == "ents":
+        for (_, e1, l1), (s2, _, l2) in pairwise(spans):
+            if s2 < e1:
+                raise ValueError(f"the reviewed entities {l1!r} and {l2!r} overlap")
+        return
+    if layer != "heads":
+        return
+    for i, _, label in spans:
+        head = label[5:] if label.startswith("head=") else ""
+        a, b = sentence_of(doc, i, i + 1)
+        if not head.isdigit() or not a <= int(head) < b:
+            raise ValueError(
+                f"the head {label!r} of token {i} is not head=N with N a token of its sentence ({a}-{b - 1})"
+            )
 
 
 def to_span(sp: TokenSpan) -> Span:

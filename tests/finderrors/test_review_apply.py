@@ -331,3 +331,23 @@ def test_the_linear_diff_is_difflibs():
     for changes in ([0], [59], [5, 6, 9], [10, 17, 18, 40], list(range(0, 60, 5)), []):
         new = [f"LINE {i}\n" if i in changes else x for i, x in enumerate(old)]
         assert unified_diff(old, new, "a", "b") == list(difflib.unified_diff(old, new, "a", "b")), changes
+
+
+def test_an_impossible_head_or_overlapping_entities_are_refused(here):
+    d = list(read_file("ewt_dev.conllu", "conllu"))[1]
+    s = Suspect("ewt_dev.conllu", d.lines[1], 1, 1, 2, "Bush", "heads", "4", "3", 0.5, "m")
+    rows = [
+        dict(s.to_dict(), decision="edit", label="40"),  # beyond the sentence
+        dict(s.to_dict(), decision="edit", label="him"),
+        dict(s.to_dict(), decision="accept"),
+    ]
+    Path("r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = apply_fixes(["ewt_dev.conllu"], "r.jsonl", "out")
+    assert len(result.refused) == 2 and len(result.applied) == 1
+    assert (
+        "the head 'head=40' of token 1 is not head=N with N a token of its sentence (0-18)"
+        in result.refused[0]
+    )
+    assert "'head=him'" in result.refused[1]
+    back = list(read_file(here / "out" / "ewt_dev.conllu", "conllu"))[1]
+    assert back.heads[1] == 3
