@@ -1,4 +1,6 @@
-"""Write reviewed annotation back into a corpus file in its own format, line by line.
+"""Applying reviewed decisions: check each against the doc as it is now (:func:`stale`), turn
+it into the annotation it asks for (:func:`final_of`), and write that back into the corpus
+file in its own format, line by line (:func:`patch_text`).
 
 The converters' writers regenerate a whole file, and only some reproduce their input byte for
 byte (CoNLL-U and doccano JSONL do; the CoNLL NER writer joins columns with one space, the
@@ -14,15 +16,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from ..doc import Doc
 from ..errors import UsageError
 from ..io import read_lines
-from .review import Decision, TokenSpan, layer_values, to_span, value_label
+from .review import Decision, TokenSpan, apply_label, layer_values, sentence_of, to_span, value_label
 
-__all__ = ["PATCHABLE", "changed_tokens", "patch_text", "stale", "unified_diff", "with_spans"]
+__all__ = [
+    "PATCHABLE",
+    "changed_tokens",
+    "final_of",
+    "patch_text",
+    "stale",
+    "task_spans",
+    "unified_diff",
+    "with_spans",
+]
 
 #: CoNLL-U columns of each token layer.
 _CONLLU_COLUMN = {"lemmas": 2, "pos": 3, "tags": 4, "morphs": 5, "heads": 6, "deps": 7}
@@ -284,3 +296,60 @@ def unified_diff(old: list[str], new: list[str], a: str, b: str, *, context: int
             out.extend("+" + x for x in new[i:j])
             i = j
     return out
+
+
+def task_spans(d: Decision, doc: Doc) -> list[TokenSpan]:
+    """A tool decision's character spans put on the doc's tokens (offsets in the task's text,
+    the tokens ``d.sentence``); ValueError naming a span that does not fall on token edges.
+    Spans outside ``d.region`` (for a token layer: the suspect's tokens) are left out."""
+    a, b = d.sentence or d.region
+    lo, hi = d.region
+    offsets = doc.token_offsets()
+    base = offsets[a][0]
+    starts = {offsets[i][0] - base: i for i in range(a, b)}
+    ends = {offsets[i][1] - base: i + 1 for i in range(a, b)}
+    out = []
+    for s, e, lab in d.char_spans or ():
+        if s not in starts or e not in ends or ends[e] <= starts[s]:
+            raise ValueError(f"the reviewed span {lab!r} at characters {s}-{e} does not fall on token edges")
+        if lo <= starts[s] and ends[e] <= hi:
+            out.append((starts[s], ends[e], lab))
+    return sorted(out)
+
+
+def final_of(d: Decision, doc: Doc) -> list[TokenSpan]:
+    """The annotation the decision asks for on ``d.region``, from the doc as it is now;
+    ValueError when it cannot be (a span off the token edges, a head that is not a token of
+    the sentence, overlapping entities)."""
+    s = d.suspect
+    current = layer_values(doc, s.layer, *d.region)
+    if d.char_spans is None and d.final is not None:
+        spans = d.final
+    elif d.char_spans is not None:
+        spans = task_spans(d, doc)
+        if s.layer != "ents":  # a token the reviewer left without a span keeps its value
+            covered = {sp[0] for sp in spans if sp[1] == sp[0] + 1}
+            spans = sorted(spans + [sp for sp in current if sp[0] not in covered])
+    elif d.decision == "reject":
+        spans = current
+    else:
+        spans = apply_label(current, s.layer, s.start, s.end, d.label)
+    _check_spans(s.layer, spans, doc)
+    return spans
+
+
+def _check_spans(layer: str, spans: list[TokenSpan], doc: Doc) -> None:
+    if layer == "ents":
+        for (_, e1, l1), (s2, _, l2) in pairwise(spans):
+            if s2 < e1:
+                raise ValueError(f"the reviewed entities {l1!r} and {l2!r} overlap")
+        return
+    if layer != "heads":
+        return
+    for i, _, label in spans:
+        head = label[5:] if label.startswith("head=") else ""
+        a, b = sentence_of(doc, i, i + 1)
+        if not head.isdigit() or not a <= int(head) < b:
+            raise ValueError(
+                f"the head {label!r} of token {i} is not head=N with N a token of its sentence ({a}-{b - 1})"
+            )
