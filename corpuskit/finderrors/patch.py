@@ -52,7 +52,7 @@ def changed_tokens(old: Doc, new: Doc, layer: str) -> list[int]:
     return [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
 
 
-def _conllu(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
+def _conllu(lines: list[str], old: Doc, new: Doc, layer: str, path: str, scheme: str) -> None:
     assert old.lines is not None
     bounds = new.sentence_bounds()
     for i in changed_tokens(old, new, layer):
@@ -99,40 +99,83 @@ def _fields(line: str) -> list[str]:
     return re.split(r"(\s+)", line.strip("\r"))
 
 
-def _conll(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
-    from ..tags import detect_scheme, spans_to_tags
+def _scheme(written: list[str], path: str) -> str:
+    """The entity tag scheme of a file's tag column (one sequence, "O" between sentences)."""
+    from ..tags import TagError, detect_scheme
 
-    assert old.lines is not None
-    changed = changed_tokens(old, new, layer)
+    try:
+        return str(detect_scheme([t for t in written if t != "-"]))
+    except TagError:
+        return "IOB2"
+
+
+def _new_tags(old: Doc, new: Doc, written: list[str], scheme: str) -> dict[int, str]:
+    """The entity tags to write (token -> tag) where the reviewed entities change them: the
+    changed tokens and their neighbours (IOB1's B- depends on the entity before)."""
+    from ..tags import spans_to_tags
+
+    changed = changed_tokens(old, new, "ents")
     if not changed:
-        return
-    if layer == "tags":
-        for i in changed:
-            k = old.lines[i] - 1
-            f = _fields(lines[k])
-            if len(f) < 5:
-                raise UsageError(f"{path}:{k + 1}: the line has no POS column to change")
-            f[2] = str((new.tags or [None] * len(new))[i] or "-")
-            lines[k] = "".join(f)
-        return
-    if layer != "ents":
-        raise UsageError(f"{path}: a CoNLL NER file holds entities and POS tags, not {layer}")
-    written = [_fields(lines[x - 1])[-1] for x in old.lines]
-    scheme = detect_scheme([t for t in written if t != "-"])
+        return {}
     tags = spans_to_tags(len(new), new.ents or [], scheme, new.ents_missing)
     lo, hi = max(changed[0] - 1, 0), min(changed[-1] + 2, len(new))
-    for i in range(lo, hi):
-        if tags[i] != written[i]:
-            k = old.lines[i] - 1
-            f = _fields(lines[k])
-            f[-1] = tags[i]
-            lines[k] = "".join(f)
+    return {i: tags[i] for i in range(lo, hi) if tags[i] != written[i]}
 
 
-def _jsonl(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
+def _conll(lines: list[str], old: Doc, new: Doc, layer: str, path: str, scheme: str) -> None:
     assert old.lines is not None
-    if layer != "ents":
-        raise UsageError(f"{path}: a JSONL record holds entity spans, not {layer}")
+    if layer == "tags":
+        for i in changed_tokens(old, new, layer):
+            f = _fields(lines[old.lines[i] - 1])
+            f[2] = str((new.tags or [None] * len(new))[i] or "-")
+            lines[old.lines[i] - 1] = "".join(f)
+        return
+    written = [_fields(lines[x - 1])[-1] for x in old.lines]
+    for i, tag in _new_tags(old, new, written, scheme).items():
+        f = _fields(lines[old.lines[i] - 1])
+        f[-1] = tag
+        lines[old.lines[i] - 1] = "".join(f)
+
+
+def _iob(lines: list[str], old: Doc, new: Doc, layer: str, path: str, scheme: str) -> None:
+    assert old.lines is not None
+    k = old.lines[0] - 1
+    f = _fields(lines[k])
+    at = [j for j, x in enumerate(f) if x and not x.isspace()]
+    n_fields = f[at[0]].count("|") + 1
+    parts = [f[j].rsplit("|", n_fields - 1) for j in at]
+    if layer == "tags":
+        for i in changed_tokens(old, new, layer):
+            parts[i][1] = str((new.tags or [None] * len(new))[i] or "-")
+    else:
+        for i, tag in _new_tags(old, new, [p[-1] for p in parts], scheme).items():
+            parts[i][-1] = tag
+    for j, p in zip(at, parts, strict=True):
+        f[j] = "|".join(p)
+    lines[k] = "".join(f)
+
+
+def _file_tags(conv: str, lines: list[str]) -> list[str]:
+    """The entity tag column of a CoNLL or IOB file, "O" for lines that are not tokens."""
+    out: list[str] = []
+    for line in lines:
+        f = line.split()
+        if conv == "iob":
+            out.extend(t.rsplit("|", 1)[-1] for t in f)
+            out.append("O")
+        elif not f or f[0] == "-DOCSTART-" or (f[0].startswith("#") and not _is_tag(f[-1])):
+            out.append("O")
+        else:
+            out.append(f[-1])
+    return out
+
+
+def _is_tag(value: str) -> bool:
+    return value == "O" or (len(value) > 2 and value[1] == "-")
+
+
+def _jsonl(lines: list[str], old: Doc, new: Doc, layer: str, path: str, scheme: str) -> None:
+    assert old.lines is not None
     k = old.lines[0] - 1
     obj = json.loads(lines[k])
     text = obj["text"]
@@ -160,31 +203,28 @@ def _jsonl(lines: list[str], old: Doc, new: Doc, layer: str, path: str) -> None:
     lines[k] = json.dumps(obj, ensure_ascii=False)
 
 
-#: The formats whose files can be patched, and how.
-PATCHABLE: dict[str, Callable[[list[str], Doc, Doc, str, str], None]] = {
-    "conllu": _conllu,
-    "conll": _conll,
-    **dict.fromkeys(_JSONL, _jsonl),
+#: The formats whose files can be patched, how, and the layers each holds.
+PATCHABLE: dict[str, tuple[Callable[[list[str], Doc, Doc, str, str, str], None], frozenset[str]]] = {
+    "conllu": (_conllu, frozenset(["ents", "tags", "pos", "morphs", "lemmas", "heads", "deps"])),
+    "conll": (_conll, frozenset(["ents", "tags"])),
+    "iob": (_iob, frozenset(["ents", "tags"])),
+    **dict.fromkeys(_JSONL, (_jsonl, frozenset(["ents"]))),
 }
 
 
 def patch_text(path: Path, conv: str, changes: dict[int, tuple[Doc, Doc, set[str]]], encoding: str) -> str:
     """The text of ``path`` with the changed docs' lines rewritten (``changes``: doc index ->
     (doc as read, doc as it should be, layers changed)), checked by reading it back."""
-    patch = PATCHABLE.get(conv)
-    if patch is None:
-        raise UsageError(
-            f"{path}: apply-fixes patches {', '.join(PATCHABLE)} files; this one is {conv} "
-            "(apply the fixes to the file it was converted from)"
-        )
+    patch, layers_held = PATCHABLE[conv]
     raw = path.read_bytes()
     crlf = b"\r\n" in raw
     lines = list(read_lines(path, encoding=encoding))
+    scheme = _scheme(_file_tags(conv, lines), str(path)) if conv in ("conll", "iob") else ""
     for old, new, layers in changes.values():
         if not old.lines:
             raise UsageError(f"{path}: doc without line numbers; cannot patch it")
-        for layer in sorted(layers):
-            patch(lines, old, new, layer, str(path))
+        for layer in sorted(layers & layers_held):
+            patch(lines, old, new, layer, str(path), scheme)
     sep = "\r\n" if crlf else "\n"
     text = sep.join(lines) + (sep if raw.endswith(b"\n") else "")
     _check(path, conv, text, changes)

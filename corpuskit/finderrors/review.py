@@ -506,6 +506,13 @@ def apply_fixes(
             reason = f"apply-fixes writes {', '.join(PATCHABLE)} files and {file} is {conv}"
             result.refused.extend(_refusal(d, reason) for d in items)
             continue
+        held = PATCHABLE[conv][1]
+        result.refused.extend(
+            _refusal(d, f"{conv} files hold no {d.suspect.layer}")
+            for d in items
+            if d.suspect.layer not in held
+        )
+        items = [d for d in items if d.suspect.layer in held]
         docs = list(read_file(file, conv, encoding=encoding))
         changes: dict[int, tuple[Doc, Doc, set[str]]] = {}
         for d in items:

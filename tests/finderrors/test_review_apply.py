@@ -225,9 +225,9 @@ def test_cli_prints_the_diff_and_exit_codes(here):
 
 
 def test_items_of_a_format_it_cannot_patch_or_of_another_corpus_are_refused(here):
-    iob = FIXTURES / "ner" / "wikiner-en-wp2.slice.iob"
+    iob = FIXTURES / "ner" / "wikiner-en-wp2.slice.json"  # spaCy's v2 JSON: not patched
     shutil.copy(iob, here / iob.name)
-    doc = next(iter(read_file(iob.name, "iob")))
+    doc = next(iter(read_file(iob.name, "json")))
     span = doc.ents[0]
     item = Suspect(
         iob.name,
@@ -252,7 +252,7 @@ def test_items_of_a_format_it_cannot_patch_or_of_another_corpus_are_refused(here
     assert len(result.applied) == 3
     assert [m.split(": refused")[0] for m in result.refused] == ["mixed.jsonl:2", "mixed.jsonl:1"]
     assert "its file is not part of the corpus given" in result.refused[0]
-    assert "apply-fixes writes conllu, conll, jsonl, doccano, prodigy files" in result.refused[1]
+    assert "apply-fixes writes conllu, conll, iob, jsonl, doccano, prodigy files" in result.refused[1]
     assert (here / "out" / iob.name).read_bytes() == iob.read_bytes()
 
 
@@ -351,3 +351,26 @@ def test_an_impossible_head_or_overlapping_entities_are_refused(here):
     assert "'head=him'" in result.refused[1]
     back = list(read_file(here / "out" / "ewt_dev.conllu", "conllu"))[1]
     assert back.heads[1] == 3
+
+
+def test_iob_entities_and_tags_in_the_files_scheme(here):
+    iob = FIXTURES / "ner" / "wikiner-en-wp2.slice.iob"  # IOB1: entities open with I-
+    shutil.copy(iob, here / iob.name)
+    doc = next(iter(read_file(iob.name, "iob")))
+    assert [(s.start, s.end, s.label) for s in doc.ents][:1] == [(0, 5, "MISC")]
+    items = [
+        Suspect(iob.name, 1, 0, 0, 5, "The Oxford Companion to Philosophy", "ents", "MISC", "ORG", 0.9, "m"),
+        Suspect(iob.name, 1, 0, 5, 6, "says", "tags", "VBZ", "VBD", 0.5, "m"),
+        Suspect(iob.name, 1, 0, 5, 6, "says", "deps", None, "root", 0.5, "m"),
+    ]
+    rows = [dict(s.to_dict(), decision="accept") for s in items]
+    Path("r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = apply_fixes([iob.name], "r.jsonl", "out")
+    assert len(result.applied) == 2 and len(result.refused) == 1
+    assert "iob files hold no deps" in result.refused[0]
+    ((n, old, new),) = _changed_lines(here / iob.name, here / "out" / iob.name)
+    assert n == 1
+    assert new.startswith(
+        "The|DT|I-ORG Oxford|NNP|I-ORG Companion|NNP|I-ORG to|TO|I-ORG Philosophy|NNP|I-ORG says|VBD|O ,|,|O"
+    )
+    assert old.replace("I-MISC", "I-ORG", 5).replace("says|VBZ", "says|VBD") == new
