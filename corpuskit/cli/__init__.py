@@ -21,6 +21,7 @@ _COMMANDS = {
     "init-config": "corpuskit.cli.train:init_config_cli",
     "train": "corpuskit.cli.train:train_cli",
     "evaluate": "corpuskit.cli.train:evaluate_cli",
+    "apply-fixes": "corpuskit.cli.apply_fixes:apply_fixes_cli",
 }
 
 
