@@ -11,6 +11,7 @@ import click
 
 from ..errors import UsageError
 from ..io import atomic_open
+from ..registry import converter_name
 
 __all__ = ["evaluate_cli", "init_config_cli", "train_cli"]
 
@@ -187,7 +188,14 @@ def _checked_config(
     "--gpu-id", "-g", type=int, default=None, help="GPU to train on (default: [system] gpu; -1 = CPU)."
 )
 @click.option("--no-validate", is_flag=True, help="Train even if the debug-data checks find errors.")
-@click.option("--converter", "-c", default="auto", show_default=True, help="Format of TRAIN and DEV.")
+@click.option(
+    "--converter",
+    "-c",
+    default="auto",
+    show_default=True,
+    help="Format of TRAIN and DEV.",
+    callback=lambda _ctx, _param, value: converter_name(value),
+)
 def train_cli(
     args: tuple[str, ...], output: Path | None, gpu_id: int | None, no_validate: bool, converter: str
 ) -> None:
