@@ -56,6 +56,18 @@ def init_config_cli(output: Path, pipeline: str, lang: str) -> None:
     )
 
 
+_SPACY_VERBOSE = ("-V", "-VV", "--verbose")
+
+
+def _converter(_ctx: Any, _param: Any, value: str) -> str:
+    """``-c``: the corpus format (spaCy's converter names too); spaCy's ``-c code.py`` is refused."""
+    if value.endswith(".py"):
+        raise UsageError(
+            f"-c {value}: here -c names the corpus format; corpuskit runs no custom code (spaCy's --code)"
+        )
+    return converter_name(value)
+
+
 def _split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Positional arguments and ``--section.key value`` overrides, in any order."""
     positional: list[str] = []
@@ -63,6 +75,13 @@ def _split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
     i = 0
     while i < len(args):
         arg = args[i]
+        if arg in _SPACY_VERBOSE:
+            i += 1  # spaCy's -V: corpuskit's training table already shows everything
+            continue
+        if arg.split("=")[0] in ("--code", "--code-path"):
+            raise UsageError(
+                f"{arg}: corpuskit runs no custom code (spaCy's --code); see docs/migrating-from-spacy.md"
+            )
         if arg.startswith("--"):
             if "." not in arg.split("=")[0]:
                 raise UsageError(
@@ -193,8 +212,8 @@ def _checked_config(
     "-c",
     default="auto",
     show_default=True,
-    help="Format of TRAIN and DEV.",
-    callback=lambda _ctx, _param, value: converter_name(value),
+    help="Format of TRAIN and DEV (spaCy's converter names ner and conllubio work too).",
+    callback=_converter,
 )
 def train_cli(
     args: tuple[str, ...], output: Path | None, gpu_id: int | None, no_validate: bool, converter: str
