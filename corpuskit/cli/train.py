@@ -334,7 +334,9 @@ def _print_scores(scores: dict[str, Any]) -> None:
 )
 @click.option("--gold-preproc", "-G", is_flag=True, help="Use the gold tokens instead of the tokenizer's.")
 @click.option("--gpu-id", "-g", type=int, default=-1, show_default=True, help="GPU to run on (-1 = CPU).")
-@click.option("--converter", "-c", default="auto", show_default=True, help="Format of DATA.")
+@click.option(
+    "--converter", "-c", default="auto", show_default=True, help="Format of DATA.", callback=_converter
+)
 def evaluate_cli(
     model: Path, data: Path, output: Path | None, gold_preproc: bool, gpu_id: int, converter: str
 ) -> None:

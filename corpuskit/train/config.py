@@ -366,10 +366,40 @@ def read_config(
         except Exception as e:
             raise ConfigError(f"{source}: {_one_line(e)}") from None
         translated, ignored = from_spacy_config(resolved, source)
+        _refuse_ignored_overrides(text, overrides, source)
         if late:
             translated["system"]["gpu"] = late["system.gpu"]
         cfg = Config(translated)
     return cfg, ignored
+
+
+def _refuse_ignored_overrides(text: str, overrides: Mapping[str, Any], source: str) -> None:
+    """An override of a spaCy setting that the translation ignores is refused, never ignored:
+    it is one whose value changes the spaCy config but not the corpuskit config."""
+    from .spacy_config import from_spacy_config
+
+    if not overrides:
+        return
+    try:
+        base = Config().from_str(text, interpolate=False).interpolate()
+        plain, _ = from_spacy_config(base, source)
+    except Exception:
+        return  # the config without the overrides has problems the overrides may fix
+    ignored = []
+    for key, value in overrides.items():
+        node: Any = base
+        for part in key.split("."):
+            node = node[part]
+        if node == value:
+            continue
+        alone = Config().from_str(text, overrides={key: value}, interpolate=False).interpolate()
+        if from_spacy_config(alone, source)[0] == plain:
+            ignored.append(f"--{key}")
+    if ignored:
+        raise ConfigError(
+            f"{', '.join(ignored)}: spaCy-only setting(s) with no corpuskit equivalent; an override "
+            "would be ignored, so it is refused (see docs/migrating-from-spacy.md)"
+        )
 
 
 def _one_line(e: Exception) -> str:

@@ -154,12 +154,8 @@ def _nlp(t: _Translation) -> tuple[dict[str, Any], list[str]]:
     if nlp.get("disabled"):
         t.refuse(f"[nlp] disabled = {nlp['disabled']!r}: corpuskit trains every component of the pipeline")
     skip = {"lang", "pipeline", "batch_size", "disabled", *_CALLBACKS["nlp"]}
-    t.ignore(
-        "nlp",
-        [*(k for k in nlp if k not in skip), "disabled"]
-        if "disabled" in nlp
-        else [k for k in nlp if k not in skip],
-    )
+    notes = [k for k in nlp if k not in skip]
+    t.ignore("nlp", [*notes, "disabled"] if "disabled" in nlp and not nlp["disabled"] else notes)
     out = {"lang": nlp.get("lang") or "xx", "pipeline": pipeline, "batch_size": nlp.get("batch_size", 1000)}
     return out, pipeline
 

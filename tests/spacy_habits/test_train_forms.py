@@ -175,6 +175,9 @@ def test_a_typo_gets_did_you_mean(tmp_path: Path, corpora: dict[str, Path]) -> N
     assert code == 2 and "did you mean 'max_epochs'" in err
     code, _, err = _run(cfg, "--paths.trian", corpora["train"])
     assert code == 2 and "did you mean 'train'" in err
+    # an override of a setting corpuskit ignores is refused, not ignored
+    code, _, err = _run(cfg, "--paths.train", corpora["train"], "--training.logger.progress_bar", "true")
+    assert code == 2 and "--training.logger.progress_bar" in err and "would be ignored" in err
 
 
 def test_misuse_is_exit_2_with_a_hint_never_a_config_read_as_a_corpus(
@@ -235,3 +238,21 @@ def test_spacy_config_maps_every_setting(tmp_path: Path) -> None:
     notes = "\n".join(ignored)
     assert notes.count("gpu_allocator") == 2  # [system] and [training], each once
     assert len(ignored) == len({n.split("]")[0] for n in ignored})  # one note per section
+
+
+def test_a_config_is_recognised_by_content_and_no_corpus_is_taken_for_one(tmp_path: Path) -> None:
+    from corpuskit.train.config import is_config_file
+
+    assert is_config_file(spacy_config(tmp_path, "tagger"))
+    renamed = tmp_path / "train.conllu"  # a config under a corpus name is still a config
+    renamed.write_text("# written by hand\n\n" + (tmp_path / "tagger-efficiency.cfg").read_text())
+    assert is_config_file(renamed)
+    corpora = [
+        EWT_TRAIN,
+        NER,
+        FIXTURES / "ner" / "spacy-training-data.json",
+        FIXTURES / "ner" / "wnut17-dev.slice.conll",
+        FIXTURES / "ner" / "germeval2014-dev.slice.tsv",
+        FIXTURES / "jsonl",
+    ]
+    assert not any(is_config_file(p) for p in corpora)
