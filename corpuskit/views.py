@@ -178,6 +178,7 @@ class Token:
         if doc.sent_starts is not None and any(doc.sent_starts):
             return doc.sent_starts[self.i]
         if doc.heads is not None and any(h is not None for h in doc.heads):
+            # the sentence of a token is its root's subtree (Doc.sentence_bounds)
             return any(a == self.i for a, _ in doc.sentence_bounds())
         return None
 
@@ -218,7 +219,12 @@ def doc_to_json(doc: Doc) -> dict[str, Any]:
             for s in doc.ents
             for a, b in [span_char_offsets(doc, s.start, s.end)]
         ]
-    if len(doc) == 1 or any(t.is_sent_start is not None for t in iter_tokens(doc, 1, len(doc))):
+    ss, heads = doc.sent_starts, doc.heads
+    if (
+        len(doc) == 1
+        or (ss is not None and any(s is not None for s in ss[1:]) and any(ss))
+        or (heads is not None and any(h is not None for h in heads))
+    ):
         data["sents"] = [
             {"start": a, "end": b}
             for s, e in doc.sentence_bounds()
