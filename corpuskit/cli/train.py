@@ -171,14 +171,10 @@ def _checked_config(
 ) -> tuple[str | None, str | None, list[str]]:
     """Validate the config with the overrides (every problem at once, before any data is read);
     return its [paths] train and dev and the notes on what a spaCy config had that is ignored."""
-    from ..errors import ConfigError
-    from ..train.config import read_config, validate_config
+    from ..train.config import interpolate_config, read_config, validate_config
 
     cfg, ignored = read_config(config_path, overrides=overrides, interpolate=False)
-    try:
-        resolved = cfg.interpolate()
-    except Exception as e:
-        raise ConfigError(f"config: {' '.join(str(e).split())}") from None
+    resolved = interpolate_config(cfg)
     validate_config(resolved)
     paths = resolved.get("paths") or {}
     train, dev = paths.get("train"), paths.get("dev")
@@ -233,10 +229,6 @@ def train_cli(
     overrides = parse_overrides(override_args)
     train_arg, dev_arg, config_path = _corpus_paths(positional, overrides)
     train_cfg, dev_cfg, ignored = _checked_config(config_path, overrides)
-    if ignored:
-        click.echo("Ignored: these spaCy settings have no corpuskit equivalent:", err=True)
-        for note in ignored:
-            click.echo(f"  {note}", err=True)
     train_path, dev_path = train_arg or train_cfg, dev_arg or dev_cfg
     if train_path is None or dev_path is None:
         missing = "--paths.train" if train_path is None else "--paths.dev"
@@ -246,6 +238,10 @@ def train_cli(
     for p in (train_path, dev_path):
         if not Path(p).exists():
             raise UsageError(f"corpus {p!r} does not exist")
+    if ignored:
+        click.echo("Ignored: these spaCy settings have no corpuskit equivalent:", err=True)
+        for note in ignored:
+            click.echo(f"  {note}", err=True)
     if not no_validate:
         _data_checks(check_corpus(train_path, dev_path, converter=converter), train_path, dev_path)
     setup = setup_training(

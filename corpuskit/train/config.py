@@ -30,6 +30,7 @@ __all__ = [
     "TrainingSettings",
     "default_config",
     "did_you_mean",
+    "interpolate_config",
     "is_config_file",
     "join_problems",
     "load_config",
@@ -402,12 +403,34 @@ def _refuse_ignored_overrides(text: str, overrides: Mapping[str, Any], source: s
         )
 
 
+_PARSE_ERROR = re.compile(r"\[line\s+(\d+)\]: '(.*?)'", re.S)
+_INTERPOLATION = re.compile(r"option '([^']+)' in section '([^']+)' contains an interpolation key '([^']+)'")
+
+
+def interpolate_config(config: Config) -> Config:
+    """``config.interpolate()``, a ``${section.key}`` naming no setting a one-line ConfigError."""
+    try:
+        return config.interpolate()
+    except Exception as e:
+        raise ConfigError(f"config: {_one_line(e)}") from None
+
+
 def _one_line(e: Exception) -> str:
+    """confection's error as one line of what was wrong (line number, section and key)."""
+    text = str(e)
+    parse = _PARSE_ERROR.search(text)
+    if "parsing errors" in text and parse:
+        bad = parse.group(2).replace("\\n", "").strip()
+        return f"line {parse.group(1)}: cannot parse {bad!r} (expected a [section] or key = value)"
+    ref = _INTERPOLATION.search(text)
+    if ref:
+        key, section, target = ref.groups()
+        return f"[{section}] {key}: ${{{target}}} names no setting of the config"
     if isinstance(e, ConfigValidationError) and e.errors:
         return "; ".join(
             f"{'.'.join(str(x) for x in err.get('loc', []))}: {err.get('msg')}" for err in e.errors
         )
-    return " ".join(str(e).split())
+    return " ".join(text.replace("Config validation error", "").split())
 
 
 def join_problems(problems: list[str]) -> str:

@@ -27,7 +27,7 @@ from .. import __version__
 from ..doc import Doc
 from ..errors import ConfigError, UsageError
 from .component import Component, TrainingError, set_dropout_rate
-from .config import import_factory, resolve_block, resolve_training, validate_config
+from .config import import_factory, interpolate_config, resolve_block, resolve_training, validate_config
 from .example import Example
 from .registry import registry
 from .scorer import score_tokenization
@@ -81,10 +81,7 @@ class Pipeline:
     def from_config(cls, config: Config | Mapping[str, Any]) -> Pipeline:
         """Validate ``config`` and build the (uninitialised) pipeline it describes."""
         raw = config if isinstance(config, Config) else Config(dict(config))
-        try:
-            cfg = raw.interpolate()
-        except Exception as e:
-            raise ConfigError(f"config: {' '.join(str(e).split())}") from None
+        cfg = interpolate_config(raw)
         validate_config(cfg)
         previous = get_current_ops()
         if type(previous) is NumpyOps:

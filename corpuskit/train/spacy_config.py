@@ -421,6 +421,9 @@ def _corpus_settings(t: _Translation) -> dict[str, Any]:
 
 def _batcher(t: _Translation, batcher: Any) -> dict[str, Any]:
     arch = _arch(batcher)
+    if not isinstance(batcher, Mapping):
+        t.refuse("[training.batcher] is missing (spacy.batch_by_words.v1 and its size)")
+        return {"batch_size": 1000, "discard_oversize": False}
     if arch != "spacy.batch_by_words.v1":
         t.refuse(
             f"[training.batcher] @batchers = {arch!r}: corpuskit batches by words (spacy.batch_by_words.v1)"

@@ -256,3 +256,17 @@ def test_a_config_is_recognised_by_content_and_no_corpus_is_taken_for_one(tmp_pa
         FIXTURES / "jsonl",
     ]
     assert not any(is_config_file(p) for p in corpora)
+
+
+def test_hostile_configs_get_one_line_naming_what_is_wrong(tmp_path: Path, corpora: dict[str, Path]) -> None:
+    cases = {
+        "[nlp]\nlang = \n[training\n": "line 3: cannot parse '[training'",
+        "[training]\nmax_epochs = ${foo.bar}\n": "[training] max_epochs: ${foo.bar} names no setting",
+        "[corpora]\n[training]\nmax_epochs = 1\n": "[training.batcher] is missing",
+    }
+    for i, (text, needle) in enumerate(cases.items()):
+        cfg = tmp_path / f"h{i}.cfg"
+        cfg.write_text(text)
+        code, _, err = _run(corpora["train"], corpora["dev"], cfg)
+        assert code == 2 and needle in err, err
+        assert "Config validation error" not in err and "Raw value" not in err
