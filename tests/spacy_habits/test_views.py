@@ -135,3 +135,16 @@ def test_views_do_not_change_the_column_api() -> None:
     assert doc[-1].text == "York" and doc[0].head.i == 0
     with pytest.raises(IndexError):
         doc[2]
+
+
+def test_a_spacy_pipeline_takes_a_corpuskit_doc_and_gives_it_back(tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ours = next(
+        d for d, _ in _both(tmp_path, "iob", SLICES[3][1]) if d.ents and len(d.sentence_bounds()) == 1
+    )
+    sdoc = nlp(ours.to_spacy(nlp.vocab))
+    back = Doc.from_spacy(sdoc)
+    assert back.words == ours.words and back.ents == ours.ents and back.tags == ours.tags
+    assert [s.text for s in back.sents] == [s.text for s in sdoc.sents]
+    assert back.sent_starts is not None and back.sent_starts[0] is True
