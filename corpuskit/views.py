@@ -70,12 +70,16 @@ def _at(column: list[Any] | None, i: int) -> str:
 class Token:
     """Token ``i`` of a Doc, read from its columns (spaCy's ``Token`` attribute names)."""
 
-    __slots__ = ("_idx", "doc", "i")
+    __slots__ = ("_idx", "_shared", "doc", "i")
 
-    def __init__(self, doc: Doc, i: int, idx: int | None = None) -> None:
+    def __init__(
+        self, doc: Doc, i: int, idx: int | None = None, shared: dict[str, Any] | None = None
+    ) -> None:
         self.doc = doc
         self.i = i
         self._idx = idx
+        # What the tokens of one iteration compute once for all (the sentence starts).
+        self._shared = shared
 
     def __repr__(self) -> str:
         return self.text
@@ -179,7 +183,11 @@ class Token:
             return doc.sent_starts[self.i]
         if doc.heads is not None and any(h is not None for h in doc.heads):
             # the sentence of a token is its root's subtree (Doc.sentence_bounds)
-            return any(a == self.i for a, _ in doc.sentence_bounds())
+            shared = self._shared if self._shared is not None else {}
+            starts = shared.get("starts")
+            if starts is None:
+                starts = shared["starts"] = {a for a, _ in doc.sentence_bounds()}
+            return self.i in starts
         return None
 
 
@@ -205,8 +213,9 @@ def iter_tokens(doc: Doc, start: int, end: int) -> Iterator[Token]:
     idx = span_char_offsets(doc, 0, start)[1] if start else 0
     if start and spaces[start - 1]:
         idx += 1
+    shared: dict[str, Any] = {}
     for k in range(start, end):
-        yield Token(doc, k, idx)
+        yield Token(doc, k, idx, shared)
         idx += len(words[k]) + (1 if spaces[k] else 0)
 
 
