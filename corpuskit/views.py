@@ -153,25 +153,22 @@ class Token:
         h = None if heads is None else heads[self.i]
         return self if h is None or h == self.i else Token(self.doc, h)
 
+    def _ents(self) -> tuple[list[str], list[str]]:
+        """The doc's per-token IOB and entity types, computed once per iteration."""
+        shared = self._shared if self._shared is not None else {}
+        ents = shared.get("ents")
+        if ents is None:
+            ents = shared["ents"] = (self.doc.ent_iob(), self.doc.ent_types())
+        return ents  # type: ignore[no-any-return]
+
     @property
     def ent_iob_(self) -> str:
         """ "B", "I", "O", or "" where the entity annotation is missing."""
-        doc = self.doc
-        if doc.ents is None:
-            return ""
-        for span in doc.ents:
-            if span.start <= self.i < span.end:
-                return "B" if self.i == span.start else "I"
-        if doc.ents_missing is not None and doc.ents_missing[self.i]:
-            return ""
-        return "O"
+        return self._ents()[0][self.i]
 
     @property
     def ent_type_(self) -> str:
-        for span in self.doc.ents or ():
-            if span.start <= self.i < span.end:
-                return span.label
-        return ""
+        return self._ents()[1][self.i]
 
     @property
     def is_sent_start(self) -> bool | None:
