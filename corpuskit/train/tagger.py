@@ -59,22 +59,6 @@ class Tagger(Component):
     def _after_labels(self) -> None:
         self.model.get_ref("output_layer").set_dim("nO", len(self.labels), force=True)
 
-    def add_label(self, label: str) -> None:
-        """Add a label before :meth:`initialize` (a known one changes nothing).
-
-        After initialisation a new label would change the output layer under the trained
-        weights, so it is refused (as spaCy's E922): add labels before ``nlp.initialize``.
-        """
-        if label in self.labels:
-            return
-        if self.model.get_ref("output_layer").has_param("W"):
-            raise TrainingError(
-                f"tagger {self.name!r}: cannot add the label {label!r} after initialisation (it would "
-                "change the trained output layer); add labels before nlp.initialize, or retrain"
-            )
-        self.labels.append(label)
-        self.labels.sort()
-
     def initialize(self, get_examples: GetExamples, *, nO_tok2vec: int) -> None:
         labels: set[str] = set()
         for eg in get_examples():

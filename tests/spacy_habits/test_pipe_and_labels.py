@@ -128,3 +128,25 @@ def test_a_new_entity_label_is_learnt_with_the_optimizer_of_the_training() -> No
     for _ in range(30):
         nlp.update(make_examples([gold], nlp, gold_preproc=True), sgd=sgd)
     assert [e.label for e in nlp(Doc(words=list(gold.words))).ents or ()] == ["NEW"]
+
+
+def test_the_parser_refuses_a_label_after_initialisation() -> None:
+    # spaCy's E922 for every component that cannot resize: a re-sorted label list would shift
+    # every predicted dependency label silently.
+    ewt = Path(__file__).resolve().parents[2] / "fixtures" / "train" / "ewt-train-40.conllu"
+    docs = list(read_corpus(ewt, converter="conllu"))[:10]
+    cfg = default_config(["parser"], lang="en")
+    cfg["components"]["tok2vec"]["model"]["encode"]["width"] = 32
+    nlp = Pipeline.from_config(cfg)
+    parser = nlp.get_pipe("parser")
+    parser.add_label("aaa_before")  # before initialisation: allowed
+    assert "aaa_before" in parser.labels and not parser.is_initialized
+    examples = make_examples(docs, nlp, gold_preproc=True)
+    nlp.initialize(lambda: examples)
+    labels = list(parser.labels)
+    before = [(d.heads, d.deps) for d in nlp.pipe(_texts(docs))]
+    with pytest.raises(CorpusError, match="after initialisation"):
+        parser.add_label("aaa_after")
+    parser.add_label(labels[0])  # a known label is no change
+    assert parser.labels == labels
+    assert [(d.heads, d.deps) for d in nlp.pipe(_texts(docs))] == before
