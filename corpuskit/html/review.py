@@ -69,7 +69,7 @@ def _item(k: int, s: Suspect, doc: Doc | None) -> str:
         f'<div class="act"><button data-d="accept">accept (a)</button> <button data-d="reject">reject (r)'
         f'</button> <button data-d="edit">edit (e)</button> <input class="label" size="14" '
         f'placeholder="label" hidden> <span class="state"></span></div>'
-        f"<details><summary>evidence</summary><pre>{esc(evidence)}</pre></details></section>"
+        f"<details open><summary>evidence</summary><pre>{esc(evidence)}</pre></details></section>"
     )
 
 
@@ -81,6 +81,7 @@ _CSS = """
 .item.edit{border-left-color:#f9a825}
 .cur{background:#ffebee;padding:0 4px}.sug{background:#e8f5e9;padding:0 4px}
 .state{font-weight:bold}
+.item pre{max-height:10em;overflow:auto;background:#f5f5f5;margin:2px 0;font-size:12px}
 """
 
 _JS = """
