@@ -61,7 +61,9 @@ def test_charts_and_arcs_render_without_errors_or_requests(open_page: Any, ewt_p
     # dep-cycle: the sentence drawn with the two arcs of the cycle in red
     cycle = page.locator('.finding[data-check="dep-cycle"] svg.arcs')
     assert cycle.count() == 1
-    assert all(w > 300 and h > 50 for w, h in visible_boxes(page, '.finding[data-check="dep-cycle"] svg.arcs'))
+    assert all(
+        w > 300 and h > 50 for w, h in visible_boxes(page, '.finding[data-check="dep-cycle"] svg.arcs')
+    )
     assert cycle.locator("path.arc.cyc").count() == 2
     assert cycle.locator("text.w").all_text_contents()[:3] == ["President", "Bush", "on"]
     # multiple-roots: both roots in red
@@ -117,7 +119,9 @@ def test_entities_highlighted_and_entity_lengths(open_page: Any, wnut_page: Path
     loaded = open_page(wnut_page)
     assert_clean(loaded, wnut_page)
     page = loaded.page
-    kinds = page.eval_on_selector_all("#charts .chart", "els => els.map(e => e.querySelector('h3').textContent)")
+    kinds = page.eval_on_selector_all(
+        "#charts .chart", "els => els.map(e => e.querySelector('h3').textContent)"
+    )
     assert any(k.startswith("Entity length") for k in kinds)
     assert any(k.startswith("Entity labels") for k in kinds)
     boundary = page.locator('.finding[data-check="punct-entity-boundary"] mark.ent.hit')
@@ -137,3 +141,13 @@ def test_html_on_stdout_and_bad_input(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["debug-data", str(tmp_path / "nope.conllu"), "--format", "html"])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
     assert missing.stdout == ""
+
+
+def test_the_harness_sees_errors_and_requests(open_page: Any, tmp_path: Path) -> None:
+    """The recorder this file relies on does catch a page that fetches or fails."""
+    (tmp_path / "pixel.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><img src="pixel.svg"><script>undefinedFunction()</script>')
+    loaded = open_page(bad)
+    assert len(loaded.requests) == 2 and loaded.requests[1].endswith("pixel.svg")
+    assert any("undefinedFunction" in e for e in loaded.errors)

@@ -29,7 +29,9 @@ def _sentences() -> dict[tuple[str, int], Doc]:
     return out
 
 
-def _suspect(docs: dict[tuple[str, int], Doc], path: Path, doc: int, start: int, end: int, **kw: Any) -> Suspect:
+def _suspect(
+    docs: dict[tuple[str, int], Doc], path: Path, doc: int, start: int, end: int, **kw: Any
+) -> Suspect:
     d = docs[(str(path), doc)]
     assert d.lines is not None
     return Suspect(
@@ -81,8 +83,13 @@ def test_review_page_renders_each_suspect_in_its_sentence(open_page: Any, review
     assert page.locator(".item").count() == 4
     first = page.locator("#item-0")
     hit = first.locator("mark.ent.hit")
-    assert hit.get_attribute("data-label") == "creative-work" and hit.inner_text().startswith("Rick and Morty")
-    assert first.locator(".cur").inner_text() == "creative-work" and first.locator(".sug").inner_text() == "product"
+    assert hit.get_attribute("data-label") == "creative-work" and hit.inner_text().startswith(
+        "Rick and Morty"
+    )
+    assert (
+        first.locator(".cur").inner_text() == "creative-work"
+        and first.locator(".sug").inner_text() == "product"
+    )
     assert "product" in first.locator("details pre").inner_text()
     # heads and dependency labels: the sentence's arcs, the suspect token boxed
     arcs = visible_boxes(page, "#item-2 svg.arcs, #item-3 svg.arcs")
@@ -144,9 +151,7 @@ def test_clicking_the_buttons_works_too(open_page: Any, review_page: Path) -> No
     assert page.inner_text("#item-3 .state") == "reject"
 
 
-def test_saved_decisions_apply_with_apply_fixes(
-    open_page: Any, review_page: Path, tmp_path: Path
-) -> None:
+def test_saved_decisions_apply_with_apply_fixes(open_page: Any, review_page: Path, tmp_path: Path) -> None:
     """Once apply-fixes is merged (branch i13b): the saved file gives the expected diff."""
     review = pytest.importorskip("corpuskit.finderrors.review", reason="apply-fixes is not in this tree yet")
     page = open_page(review_page).page
