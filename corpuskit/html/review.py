@@ -58,7 +58,7 @@ def _item(k: int, s: Suspect, doc: Doc | None) -> str:
     where = f"{s.file}:{s.line}" if s.line is not None else s.file
     current = "—" if s.current is None else s.current
     suggested = "—" if s.suggested is None else s.suggested
-    evidence = json.dumps(s.evidence, ensure_ascii=False, indent=1)
+    evidence = json.dumps(s.evidence, ensure_ascii=False)
     return (
         f'<section class="item" id="item-{k}" data-index="{k}" tabindex="-1">'
         f'<div class="where"><b>#{k + 1}</b> <code>{esc(where)}</code> doc {s.doc}, tokens '
@@ -81,7 +81,7 @@ _CSS = """
 .item.edit{border-left-color:#f9a825}
 .cur{background:#ffebee;padding:0 4px}.sug{background:#e8f5e9;padding:0 4px}
 .state{font-weight:bold}
-.item pre{max-height:10em;overflow:auto;background:#f5f5f5;margin:2px 0;font-size:12px}
+.item pre{max-height:10em;overflow:auto;background:#f5f5f5;margin:2px 0;font-size:12px;white-space:pre-wrap}
 """
 
 _JS = """
