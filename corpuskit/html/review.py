@@ -19,7 +19,7 @@ from ..finderrors.suspect import Suspect
 from ._page import esc, json_script, page
 from ._sentence import arcs_svg, ents_html, window
 
-__all__ = ["render_review"]
+__all__ = ["load_sentences", "render_review"]
 
 
 def render_review(
@@ -44,6 +44,27 @@ def render_review(
         + json_script("suspects", [s.to_dict() for s in suspects])
     )
     return page(title, body, script=_JS, css=_CSS)
+
+
+def load_sentences(
+    suspects: Sequence[Suspect], *, converter: str = "auto", encoding: str = "utf-8"
+) -> dict[tuple[str, int], Doc]:
+    """The docs the suspects point into, keyed ``(file, doc)``: each file read once with
+    ``corpus.read_corpus`` (the numbering ``Suspect.doc`` uses), only the docs needed kept."""
+    from ..corpus import read_corpus
+
+    wanted: dict[str, set[int]] = {}
+    for s in suspects:
+        wanted.setdefault(s.file, set()).add(s.doc)
+    out: dict[tuple[str, int], Doc] = {}
+    for file, docs in wanted.items():
+        last = max(docs)
+        for k, doc in enumerate(read_corpus(file, converter=converter, encoding=encoding)):
+            if k in docs:
+                out[(file, k)] = doc
+            if k >= last:
+                break
+    return out
 
 
 def _item(k: int, s: Suspect, doc: Doc | None) -> str:

@@ -77,6 +77,10 @@ def test_charts_and_arcs_render_without_errors_or_requests(open_page: Any, ewt_p
     # reader errors (the sentence could not be read): the source lines, the bad one marked
     src = page.locator('.finding[data-check="unknown-upos"] pre.src .bad')
     assert "NOUNN" in src.inner_text()
+    # after the sentences the reader skipped, the examples still find their own sentence
+    late = page.locator('.finding[data-check="punct-non-projective"] svg.arcs')
+    assert late.locator("text.w").first.text_content() == "Nervous"
+    assert late.locator("rect.hit").count() == 1 and late.locator("path.arc.np").count() >= 2
     link = page.locator('.finding[data-check="dep-cycle"] .where a')
     assert link.inner_text().endswith("broken_ewt_dev.conllu:24")
     assert link.get_attribute("href") == Path(EWT[0]).resolve().as_uri()

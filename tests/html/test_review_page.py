@@ -13,7 +13,7 @@ from html_helpers import assert_clean, visible_boxes
 from corpuskit.corpus import read_corpus
 from corpuskit.doc import Doc
 from corpuskit.finderrors.suspect import Suspect
-from corpuskit.html.review import render_review
+from corpuskit.html.review import load_sentences, render_review
 
 DEBUG = Path(__file__).resolve().parents[2] / "fixtures" / "debug"
 WNUT = DEBUG / "wnut17_dev.conll"
@@ -177,3 +177,12 @@ def test_saved_decisions_apply_with_apply_fixes(open_page: Any, review_page: Pat
     assert [ln.split("\t")[-1] for ln in added if "\t" in ln][:3] == ["B-product", "I-product", "I-product"]
     assert any("\tTuesday\t" in ln and "\tobl:npmod\t" in ln for ln in added)
     assert not any("Gardena" in ln for ln in added + removed)  # rejected: unchanged
+
+
+def test_load_sentences_finds_the_docs_the_suspects_name(
+    queue: tuple[list[Suspect], dict[tuple[str, int], Doc]],
+) -> None:
+    suspects, docs = queue
+    loaded = load_sentences(suspects)
+    assert sorted(loaded) == sorted({(s.file, s.doc) for s in suspects})
+    assert render_review(suspects, loaded) == render_review(suspects, docs)
