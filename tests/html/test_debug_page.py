@@ -155,3 +155,33 @@ def test_the_harness_sees_errors_and_requests(open_page: Any, tmp_path: Path) ->
     loaded = open_page(bad)
     assert len(loaded.requests) == 2 and loaded.requests[1].endswith("pixel.svg")
     assert any("undefinedFunction" in e for e in loaded.errors)
+
+
+def test_misaligned_tokens_shown_on_the_characters(open_page: Any, tmp_path: Path) -> None:
+    out = tmp_path / "lang.html"
+    args = ["debug-data", str(DEBUG / "ewt_dev.conllu"), "--lang", "en", "--format", "html", "-o", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 1
+    loaded = open_page(out)
+    assert_clean(loaded, out)
+    rows = loaded.page.locator('.finding[data-check="misaligned-tokens"] table.chars tr')
+    assert rows.locator("th").all_text_contents() == ["gold tokens", "tokenizer"]
+    # the gold token "who's" (highlighted) is two tokens for the tokenizer: the cut before "'s" in red
+    span = "".join(rows.nth(0).locator("td.span").all_text_contents())
+    assert span == "who's"
+    assert rows.nth(1).locator("td.bad").all_text_contents() == ["'"]
+
+
+def test_hostile_labels_are_text_not_markup(open_page: Any, tmp_path: Path) -> None:
+    hostile = "loc<script>document.title='pwned'</script><img/src=x>"
+    text = (DEBUG / "wnut17_dev.conll").read_text(encoding="utf-8").replace("-location", f"-{hostile}")
+    corpus = tmp_path / "hostile.conll"
+    corpus.write_text(text, encoding="utf-8")
+    out = tmp_path / "hostile.html"
+    CliRunner().invoke(cli, ["debug-data", str(corpus), "--format", "html", "-o", str(out)])
+    loaded = open_page(out)
+    assert_clean(loaded, out)
+    page = loaded.page
+    assert page.title() == "corpuskit debug-data"
+    assert page.locator("img").count() == 0
+    labels = page.locator("mark.ent").evaluate_all("els => els.map(e => e.dataset.label)")
+    assert hostile in labels
