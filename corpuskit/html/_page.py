@@ -75,6 +75,7 @@ pre.src .bad{background:#ffcdd2}
 .arcs .root{fill:#2e7d32;font-weight:bold}.arcs .root.xroot{fill:#c62828}
 .arcs rect.hit{fill:#ffebee;stroke:#c62828}
 .arcs .w{font-size:13px}.arcs .lab{fill:#333}.arcs .pos{fill:#888;font-size:10px}
+#counts td,#counts th{padding:2px 10px}
 .hidden{display:none!important}
 """
 
@@ -143,7 +144,7 @@ def bars_svg(
     order = sorted(labels, key=lambda lab: (-first.get(lab, 0), lab))[:max_rows]
     if not order:
         return ""
-    bar_h = 7
+    bar_h = 9
     row_h = bar_h * len(splits) + 5
     plot_w = width - label_width - 60
     peak = max(series[s].get(lab, 0) / totals[s] for s in splits for lab in order) or 1.0
