@@ -185,3 +185,11 @@ def test_hostile_labels_are_text_not_markup(open_page: Any, tmp_path: Path) -> N
     assert page.locator("img").count() == 0
     labels = page.locator("mark.ent").evaluate_all("els => els.map(e => e.dataset.label)")
     assert hostile in labels
+
+
+def test_no_warnings_keeps_the_errors_only(tmp_path: Path) -> None:
+    out = tmp_path / "errors.html"
+    args = ["debug-data", *EWT, "--format", "html", "--no-warnings", "-o", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 1
+    html = out.read_text(encoding="utf-8")
+    assert 'data-sev="error"' in html and 'data-sev="warning"' not in html and 'data-sev="info"' not in html
