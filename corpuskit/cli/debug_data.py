@@ -1,4 +1,4 @@
-"""``corpuskit debug-data``: every check of the catalogue on a corpus, as text, JSON or SARIF."""
+"""``corpuskit debug-data``: every check of the catalogue on a corpus, as text, JSON, SARIF or HTML."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
 @click.argument("paths", nargs=-1, metavar="TRAIN [DEV] | CONFIG --paths.train T --paths.dev D")
 @click.option("--verbose", "-V", is_flag=True, help="More examples per finding and the label counts.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "html"]), default="text", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here, not stdout.")
 @click.option("--ignore", multiple=True, metavar="ID", help="A check id not to run (repeatable).")
@@ -141,10 +141,18 @@ def debug_data_cli(
     )
     with _Progress() as progress:
         report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
-    from ..console import Console
+    if fmt == "html":  # a page with charts and the examples drawn: docs/report.md
+        from ..html.debug_page import collect_page_data, render_debug_html
 
-    console = Console() if output else Console.for_stream()
-    text = render(report, fmt, verbose=verbose, no_warnings=no_warnings, console=console, encoding=encoding)
+        data = collect_page_data(report, train, dev, options=options)
+        text = render_debug_html(report, data, options=options, no_warnings=no_warnings)
+    else:
+        from ..console import Console
+
+        console = Console() if output else Console.for_stream()
+        text = render(
+            report, fmt, verbose=verbose, no_warnings=no_warnings, console=console, encoding=encoding
+        )
     if output:
         with atomic_open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -2,7 +2,8 @@
 
 ``train_while_improving(nlp, train_examples, dev_examples, settings)`` yields one
 :class:`EvalInfo` per evaluation; :func:`train_pipeline` wraps it, saving ``model-best`` on every
-improvement and ``model-last`` at the end. Neither prints: the CLI renders the infos.
+improvement and ``model-last`` at the end, and logging each evaluation to ``training.jsonl`` and
+``training.html`` there (:mod:`corpuskit.html.training`). Neither prints: the CLI renders the infos.
 """
 
 from __future__ import annotations
@@ -325,7 +326,14 @@ def train_pipeline(
         on_examples(train_examples, dev_examples)
     optimizer = nlp.initialize(lambda: train_examples, sgd=settings.optimizer)
     out = Path(output_dir) if output_dir is not None else None
+    log = None
+    if out is not None:  # training.jsonl and training.html, rewritten at each evaluation
+        from ..html.training import TrainingLog
+
+        log = TrainingLog(out)
     for info in train_while_improving(nlp, train_examples, dev_examples, settings, optimizer=optimizer):
+        if log is not None:
+            log.add(info)
         if out is not None:
             nlp.meta["performance"] = {k: v for k, v in info.scores.items()}
             if info.is_best:
@@ -336,3 +344,5 @@ def train_pipeline(
     if out is not None:
         with nlp.use_params(getattr(optimizer, "averages", None)):
             nlp.to_disk(out / "model-last")
+    if log is not None:
+        log.close()
