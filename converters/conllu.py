@@ -251,6 +251,7 @@ def _parse_lines(
     noblank = False
     try:
         for lines in blocks:
+            _check_padding(lines, line_no, source)
             special = [i for i, line in enumerate(lines) if line[:1] not in digits]
             special.append(len(lines))
             prev = 0
@@ -329,6 +330,41 @@ def _parse_lines(
             source,
             line_no,
         )
+
+
+def _check_padding(lines: list[str], line_no: int, source: str | None) -> None:
+    """Refuse a word line with a column padded with spaces or an empty FORM (UD level 1), which
+    would otherwise reach the DocBin as labels of their own (``' punct'``) or empty words.
+
+    One pass of substring tests over the whole block; only a block that fails them is looked
+    at line by line (a comment with a trailing space sends it there too).
+    """
+    joined = "\n".join(lines)
+    suspect = " \t" in joined or "\t " in joined or " \n" in joined or "\t\t" in joined
+    if not suspect and not joined.endswith(" "):
+        return
+    for k, line in enumerate(lines):
+        if not line[:1].isdigit():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 10:
+            continue  # the column count is reported where the sentence is read
+        for c, value in enumerate(parts):
+            if value != value.strip(" "):
+                raise _error(
+                    f"{_COLUMNS.split()[c]} {value!r} is padded with spaces; expected no space before "
+                    "or after a column's value",
+                    source,
+                    line_no + k + 1,
+                    _column_of(parts, c),
+                )
+        if not parts[1]:
+            raise _error(
+                "FORM is empty; expected the word (spaCy cannot hold an empty word)",
+                source,
+                line_no + k + 1,
+                _column_of(parts, 1),
+            )
 
 
 def _check_columns(rows: list[str], first: int, source: str | None) -> None:
@@ -1537,6 +1573,15 @@ def detect(head_lines: list[str]) -> float:
     return 0.0
 
 
+def _validate(
+    path: str | Path, *, encoding: str = "utf-8"
+) -> Iterator[tuple[str, int, int | None, str, int, int]]:
+    """UD levels 1 and 2 over the raw lines (imported on first use: ``convert`` never needs it)."""
+    from converters.conllu_validate import validate_conllu
+
+    return validate_conllu(path, encoding=encoding)
+
+
 converter = Converter(
     name="conllu",
     parse=parse_conllu,
@@ -1547,4 +1592,5 @@ converter = Converter(
     write_options=frozenset(),
     description="CoNLL-U (Universal Dependencies): 10 tab-separated columns, one word per line",
     scan=scan_conllu,
+    validate=_validate,
 )
