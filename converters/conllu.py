@@ -332,6 +332,11 @@ def _parse_lines(
         )
 
 
+def _space_after(misc: str) -> bool:
+    """Whether MISC lacks the attribute ``SpaceAfter=No`` (``CorrectSpaceAfter=No`` is another)."""
+    return "SpaceAfter=No" not in misc or "SpaceAfter=No" not in misc.split("|")
+
+
 def _check_padding(lines: list[str], line_no: int, source: str | None) -> None:
     """Refuse a word line with a column padded with spaces or an empty FORM (UD level 1), which
     would otherwise reach the DocBin as labels of their own (``' punct'``) or empty words.
@@ -510,7 +515,7 @@ def _mwt_spaces(
     for (start, end, _form), m in zip(mwt, mwt_misc, strict=True):
         for k in range(offset + start, offset + end - 1):
             spaces[k] = False
-        spaces[offset + end - 1] = "SpaceAfter=No" not in m
+        spaces[offset + end - 1] = _space_after(m)
 
 
 def _tags(xpos: list[str], upos: list[str]) -> list[str | None]:
@@ -630,7 +635,7 @@ def _finish(
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
-    spaces = [True] * n if misc_blank else ["SpaceAfter=No" not in m for m in misc]
+    spaces = [True] * n if misc_blank else list(map(_space_after, misc))
     if mwt:
         _mwt_spaces(spaces, 0, mwt, extra)
 
@@ -788,7 +793,7 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
-    spaces = [True] * n if misc_blank else ["SpaceAfter=No" not in m for m in misc]
+    spaces = [True] * n if misc_blank else list(map(_space_after, misc))
     bounds = list(zip(starts.tolist(), (starts + size_arr).tolist(), strict=True))
     for (a, _b), extra, mwt in zip(bounds, extras, mwts, strict=True):
         if mwt:

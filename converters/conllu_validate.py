@@ -45,6 +45,7 @@ _HEADS = {str(i): i for i in range(0, 4097)}
 _MWT_BLANK = ["_"] * 7
 _SUSPECT = re.compile(r"[^\S\t]|\t\t|^\t|\t$")  # whitespace other than the separators, an empty column
 _WS = re.compile(r"\s")
+_ODD_WS = re.compile(r"[\x0b\x0c\r\x1c-\x1f]")
 _WS2 = re.compile(r"\s\s")
 _WORD_ID = re.compile(r"[1-9][0-9]*")
 _MWT_ID = re.compile(r"([1-9][0-9]*)-([1-9][0-9]*)")
@@ -101,6 +102,7 @@ def validate_conllu(path: str | Path, *, encoding: str = "utf-8") -> Iterator[Pr
         if ends_with_newline:
             rows.pop()
         check_nfc = not unicodedata.is_normalized("NFC", text)
+        v.odd_ws = v.odd_ws or bool(_ODD_WS.search(text))
         v.feed(rows, line_no, check_nfc)
         line_no += len(rows)
         yield from v.done
@@ -116,6 +118,7 @@ class _Validator:
         self.out: list[_Found] = []  # the current block's problems
         self.done: list[Problem] = []  # problems of finished blocks
         self.block_start = 1
+        self.odd_ws = False  # ASCII whitespace other than space, tab and LF somewhere in the file
         self.carry: list[tuple[_Found, int]] = []  # problems whose block reaches into the next one
         self.comments: list[tuple[int, str]] = []
         self.tokens: list[tuple[int, str]] = []
@@ -291,7 +294,9 @@ class _Validator:
                     )
                 )
                 ok = False
-            elif _SUSPECT.search(line) and not self._whitespace(cols, i):
+            elif (
+                (" " in line or "\t\t" in line or not line.isascii() or self.odd_ws) and _SUSPECT.search(line)
+            ) and not self._whitespace(cols, i):
                 ok = False
         if not ok:
             return
@@ -410,9 +415,36 @@ class _Validator:
                     n_words += 1
         has_edeps = False
         deps_ok = True
+        # the enhanced graph is connected if the basic tree is (a doc check) unless a word's DEPS
+        # leave out its basic head or an empty node hangs from empty nodes only
+        need_graph = False
         mwt_words: set[str] = set()
+        heads = _HEADS
+        good_deprels = self.good_deprels
+        good_feats = self.good_feats
+        good_misc = self.good_misc
         for cols, i in zip(table, lines, strict=True):
             id_ = cols[0]
+            # the fast path: an ordinary word line whose values were all seen valid before
+            head = cols[6]
+            h = heads.get(head)
+            deprel = cols[7]
+            deps = cols[8]
+            if (
+                h is not None
+                and h <= n_words
+                and head != id_
+                and deprel in good_deprels
+                and cols[3] in _UPOS
+                and cols[5] in good_feats
+                and cols[9] in good_misc
+                and id_ not in mwt_words
+                and (deps == "_" or deps == f"{head}:{deprel}")
+                and id_.isdigit()
+            ):
+                if deps != "_":
+                    has_edeps = True
+                continue
             if "-" in id_:
                 if cols[2:9] != _MWT_BLANK:
                     for c in range(2, 9):
@@ -432,6 +464,8 @@ class _Validator:
             empty = "." in id_
             if empty:
                 has_edeps = True
+                heads_of = [hd.partition(":")[0] for hd in deps.split("|")]
+                need_graph = need_graph or all("." in x for x in heads_of)
                 for c in (6, 7):
                     if cols[c] != "_":
                         out.append(
@@ -457,13 +491,15 @@ class _Validator:
                     )
             if cols[5] not in self.good_feats:
                 self._feats(cols[5], i, _col(cols, 5))
-            if cols[8] != "_":
+            if deps != "_":
                 has_edeps = True
+                if not empty and deps != f"{head}:{deprel}":
+                    need_graph = need_graph or head not in [hd.partition(":")[0] for hd in deps.split("|")]
                 deps_ok = self._deps(cols, i, ids) and deps_ok
             if cols[9] != "_" or id_ in mwt_words:
                 self._misc(cols, i, mwt=id_ in mwt_words)
         self._edeps_all_or_none(has_edeps, lines[0])
-        if has_edeps and deps_ok:
+        if has_edeps and deps_ok and need_graph:
             self._egraph(table, lines)
         self._metadata(table, lines)
 
@@ -561,36 +597,52 @@ class _Validator:
 
     def _deps(self, cols: list[str], i: int, ids: set[str]) -> bool:
         out = self.out
-        col = _col(cols, 8)
+        col = 8  # computed only when reporting: _col(cols, col)
         raw = cols[8]
         edeps = [hd.split(":", 1) for hd in raw.split("|")]
         if any(len(hd) != 2 for hd in edeps):
-            out.append(("invalid-deps", i, col, f"DEPS {raw!r} is not head:relation pairs joined by '|'"))
+            out.append(
+                ("invalid-deps", i, _col(cols, col), f"DEPS {raw!r} is not head:relation pairs joined by '|'")
+            )
             return False
         for head, _ in edeps:
             if not _EHEAD.fullmatch(head):
-                out.append(("invalid-deps", i, col, f"DEPS head {head!r} is not a node ID"))
+                out.append(("invalid-deps", i, _col(cols, col), f"DEPS head {head!r} is not a node ID"))
                 return False
             if head != "0" and head not in ids:
-                out.append(("invalid-deps", i, col, f"DEPS head {head!r} is no node of the sentence"))
+                out.append(
+                    ("invalid-deps", i, _col(cols, col), f"DEPS head {head!r} is no node of the sentence")
+                )
                 return False
         heads = [_node_key(h) for h, _ in edeps]
         if heads != sorted(heads):
-            out.append(("invalid-deps", i, col, f"DEPS {raw!r} not sorted by head"))
+            out.append(("invalid-deps", i, _col(cols, col), f"DEPS {raw!r} not sorted by head"))
         elif len(set(map(tuple, edeps))) != len(edeps):
-            out.append(("invalid-deps", i, col, f"DEPS {raw!r} repeats a relation"))
+            out.append(("invalid-deps", i, _col(cols, col), f"DEPS {raw!r} repeats a relation"))
         elif any(a[0] == b[0] and a[1] > b[1] for a, b in pairwise(edeps)):
-            out.append(("invalid-deps", i, col, f"DEPS {raw!r}: relations to one head not sorted"))
+            out.append(
+                ("invalid-deps", i, _col(cols, col), f"DEPS {raw!r}: relations to one head not sorted")
+            )
         if cols[0] in {h for h, _ in edeps}:
-            out.append(("invalid-deps", i, col, f"DEPS of node {cols[0]} point at itself"))
+            out.append(("invalid-deps", i, _col(cols, col), f"DEPS of node {cols[0]} point at itself"))
         for _, rel in edeps:
             if not _EDEPREL.fullmatch(rel):
                 out.append(
-                    ("invalid-deps", i, col, f"enhanced relation {rel!r} is not lowercase rel[:subtype]")
+                    (
+                        "invalid-deps",
+                        i,
+                        _col(cols, col),
+                        f"enhanced relation {rel!r} is not lowercase rel[:subtype]",
+                    )
                 )
             elif rel.split(":", 1)[0] not in _UDEPREL and rel != "ref":
                 out.append(
-                    ("unknown-deprel", i, col, f"enhanced relation {rel!r} is not a universal relation")
+                    (
+                        "unknown-deprel",
+                        i,
+                        _col(cols, col),
+                        f"enhanced relation {rel!r} is not a universal relation",
+                    )
                 )
         return True
 
@@ -656,7 +708,7 @@ class _Validator:
         misc = cols[9]
         if misc == "_" and not mwt:
             return
-        col = _col(cols, 9)
+        col = 9  # computed only when reporting: _col(cols, col)
         out = self.out
         parts = misc.split("|")
         if mwt and "-" not in cols[0] and "SpaceAfter=No" in parts:
@@ -664,7 +716,7 @@ class _Validator:
                 (
                     "invalid-misc",
                     i,
-                    col,
+                    _col(cols, col),
                     "SpaceAfter=No on a word of a multiword token; it goes on the token's line",
                 )
             )
@@ -675,26 +727,42 @@ class _Validator:
         for item in parts:
             key, eq, value = item.partition("=")
             if not key:
-                out.append(("misc-format", i, col, f"empty attribute name in MISC {misc!r}"))
+                out.append(("misc-format", i, _col(cols, col), f"empty attribute name in MISC {misc!r}"))
             elif (
                 key[0].isspace() or key[-1].isspace() or (eq and value[:1].isspace()) or value[-1:].isspace()
             ):
-                out.append(("misc-format", i, col, f"MISC attribute {item!r} padded with whitespace"))
+                out.append(
+                    ("misc-format", i, _col(cols, col), f"MISC attribute {item!r} padded with whitespace")
+                )
             if _MISC_KNOWN.fullmatch(key):
                 counts[key] = counts.get(key, 0) + 1
             elif _MISC_TYPO.fullmatch(key):
-                out.append(("misc-format", i, col, f"MISC attribute {key!r}: a typo of a UD attribute name?"))
+                out.append(
+                    (
+                        "misc-format",
+                        i,
+                        _col(cols, col),
+                        f"MISC attribute {key!r}: a typo of a UD attribute name?",
+                    )
+                )
             if key == "SpaceAfter" and item != "SpaceAfter=No":
                 out.append(
-                    ("invalid-misc", i, col, f"{item!r}: SpaceAfter takes 'No' only (SpacesAfter for others)")
+                    (
+                        "invalid-misc",
+                        i,
+                        _col(cols, col),
+                        f"{item!r}: SpaceAfter takes 'No' only (SpacesAfter for others)",
+                    )
                 )
             if item == "NoSpaceAfter=Yes":
-                out.append(("invalid-misc", i, col, "'NoSpaceAfter=Yes' should be 'SpaceAfter=No'"))
+                out.append(
+                    ("invalid-misc", i, _col(cols, col), "'NoSpaceAfter=Yes' should be 'SpaceAfter=No'")
+                )
         for key, n in counts.items():
             if n > 1:
-                out.append(("invalid-misc", i, col, f"MISC attribute {key} occurs {n} times"))
+                out.append(("invalid-misc", i, _col(cols, col), f"MISC attribute {key} occurs {n} times"))
         if "." in cols[0] and "SpaceAfter=No" in parts:
-            out.append(("invalid-misc", i, col, "SpaceAfter=No on an empty node"))
+            out.append(("invalid-misc", i, _col(cols, col), "SpaceAfter=No on an empty node"))
         if len(out) == n_out and len(self.good_misc) < _CACHE_MAX:
             self.good_misc.add(misc)
 
@@ -708,7 +776,7 @@ class _Validator:
         parallel: list[re.Match[str]] = []
         newdoc = newpar = 0
         for i, c in self.comments:
-            if c.startswith(("# sent_id", "#sent_id")) or _SENT_ID.fullmatch(c):
+            if "sent_id" in c and (c.startswith(("# sent_id", "#sent_id")) or _SENT_ID.fullmatch(c)):
                 m = _SENT_ID.fullmatch(c)
                 if m is None:
                     out.append(
@@ -716,10 +784,11 @@ class _Validator:
                     )
                 else:
                     sent_ids.append(m.group(1))
-            m = _TEXT.fullmatch(c)
-            if m:
+            elif "text" in c and (m := _TEXT.fullmatch(c)):
                 texts.append(m.group(1))
-            if c.startswith(("# parallel_id", "#parallel_id")) or _PARALLEL.fullmatch(c):
+            elif "parallel_id" in c and (
+                c.startswith(("# parallel_id", "#parallel_id")) or _PARALLEL.fullmatch(c)
+            ):
                 m = _PARALLEL.fullmatch(c)
                 if m is None:
                     out.append(
@@ -727,8 +796,9 @@ class _Validator:
                     )
                 else:
                     parallel.append(m)
-            newdoc += bool(_NEWDOC.fullmatch(c))
-            newpar += bool(_NEWPAR.fullmatch(c))
+            elif "new" in c:
+                newdoc += bool(_NEWDOC.fullmatch(c))
+                newpar += bool(_NEWPAR.fullmatch(c))
         if not sent_ids:
             out.append(("sent-id", first, None, "no '# sent_id = ...' comment; UD requires one per sentence"))
         elif len(sent_ids) > 1:
