@@ -251,7 +251,6 @@ def _parse_lines(
     noblank = False
     try:
         for lines in blocks:
-            _check_padding(lines, line_no, source)
             special = [i for i, line in enumerate(lines) if line[:1] not in digits]
             special.append(len(lines))
             prev = 0
@@ -332,42 +331,35 @@ def _parse_lines(
         )
 
 
+_NO_SPACE = "SpaceAfter=No"
+
+
 def _space_after(misc: str) -> bool:
     """Whether MISC lacks the attribute ``SpaceAfter=No`` (``CorrectSpaceAfter=No`` is another)."""
     return "SpaceAfter=No" not in misc or "SpaceAfter=No" not in misc.split("|")
 
 
-def _check_padding(lines: list[str], line_no: int, source: str | None) -> None:
+def _check_padding(rows: list[str], first: int, source: str | None) -> None:
     """Refuse a word line with a column padded with spaces or an empty FORM (UD level 1), which
-    would otherwise reach the DocBin as labels of their own (``' punct'``) or empty words.
-
-    One pass of substring tests over the whole block; only a block that fails them is looked
-    at line by line (a comment with a trailing space sends it there too).
-    """
-    joined = "\n".join(lines)
-    suspect = " \t" in joined or "\t " in joined or " \n" in joined or "\t\t" in joined
-    if not suspect and not joined.endswith(" "):
-        return
-    for k, line in enumerate(lines):
-        if not line[:1].isdigit():
-            continue
+    would otherwise reach the DocBin as labels of their own (``' punct'``) or empty words."""
+    for k, line in enumerate(rows):
         parts = line.split("\t")
         if len(parts) != 10:
-            continue  # the column count is reported where the sentence is read
+            continue  # the column count is reported by _check_columns
         for c, value in enumerate(parts):
             if value != value.strip(" "):
                 raise _error(
                     f"{_COLUMNS.split()[c]} {value!r} is padded with spaces; expected no space before "
                     "or after a column's value",
                     source,
-                    line_no + k + 1,
+                    first + k,
                     _column_of(parts, c),
                 )
         if not parts[1]:
             raise _error(
                 "FORM is empty; expected the word (spaCy cannot hold an empty word)",
                 source,
-                line_no + k + 1,
+                first + k,
                 _column_of(parts, 1),
             )
 
@@ -384,10 +376,17 @@ def _columns(rows: list[str], first: int, source: str | None) -> list[list[str]]
     n = len(rows)
     # joined with "\t\n\t", every line's 10 fields are followed by a "\n" field, so a line
     # with more or fewer columns shows as a "\n" out of place
-    flat = "\t\n\t".join(rows).split("\t")
+    joined = "\t\n\t".join(rows)
+    # a space next to a tab is a padded column (" " first: a fast test, spaces are rare here)
+    if " " in joined and (" \t" in joined or "\t " in joined or joined[-1:] == " "):
+        _check_padding(rows, first, source)
+    flat = joined.split("\t")
     if len(flat) != 11 * n - 1 or flat[10::11].count("\n") != n - 1:
         _check_columns(rows, first, source)
-    return [flat[c::11] for c in range(10)]
+    cols = [flat[c::11] for c in range(10)]
+    if "" in cols[1]:
+        _check_padding(rows, first, source)  # an empty FORM
+    return cols
 
 
 def _split_rows(
@@ -635,7 +634,7 @@ def _finish(
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
-    spaces = [True] * n if misc_blank else list(map(_space_after, misc))
+    spaces = [True] * n if misc_blank else [_NO_SPACE not in m or _NO_SPACE not in m.split("|") for m in misc]
     if mwt:
         _mwt_spaces(spaces, 0, mwt, extra)
 
@@ -793,7 +792,7 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
-    spaces = [True] * n if misc_blank else list(map(_space_after, misc))
+    spaces = [True] * n if misc_blank else [_NO_SPACE not in m or _NO_SPACE not in m.split("|") for m in misc]
     bounds = list(zip(starts.tolist(), (starts + size_arr).tolist(), strict=True))
     for (a, _b), extra, mwt in zip(bounds, extras, mwts, strict=True):
         if mwt:

@@ -7,6 +7,7 @@ where noted. The tolerances corpuskit documents are warnings (``check --strict``
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -229,3 +230,13 @@ def test_hostile_edits_of_a_valid_sentence(tmp_path, old, new, expected):
 def check_text(path: Path, text: str) -> tuple[int, list[tuple[int, str, bool]]]:
     path.write_bytes(text.encode("utf-8"))
     return check(path)
+
+
+def test_debug_data_reports_the_same_on_conllu():
+    case = CASES / "invalid-level2" / "uppercase-deprel.conllu"
+    result = CliRunner().invoke(cli, ["debug-data", str(case), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    (finding,) = [f for f in report["findings"] if f["id"] == "invalid-deprel"]
+    assert finding["severity"] == "error"
+    assert [(e["file"], e["line"]) for e in finding["examples"]] == [(str(case), 5)]
