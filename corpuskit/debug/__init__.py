@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 
 from ..errors import CorpusError, FormatError
@@ -194,10 +195,10 @@ class _Flagged:
     __slots__ = ("ends", "file", "starts")
 
     def __init__(self, file: str, spans: list[tuple[int, int]]) -> None:
-        spans.sort()
+        spans = sorted(s for s in spans if s[0] > 0)  # (0, 0): says nothing about other lines
         self.file = file
         self.starts = [a for a, _ in spans]
-        self.ends = [b for _, b in spans]
+        self.ends = list(accumulate((b for _, b in spans), max))  # spans may nest
 
     def covers(self, file: str | None, line: int | None) -> bool:
         if line is None or file != self.file or not self.starts:
