@@ -216,6 +216,11 @@ BASE = (
         ("\t2\tnsubj", "\tx\tnsubj", (3, "invalid-head", False)),
         ("# sent_id = s1", "# sent_id = a b", (1, "sent-id", False)),
         ("punct\t_", "punct\t2", (5, "invalid-deps", False)),
+        ("# sent_id = s1", "# newdoc\n# newdoc\n# sent_id = s1", (5, "text-metadata", False)),
+        ("Dog\tdog", "Dog\tdog\u0301", (3, "unicode-normalization", False)),
+        ("# text = Dog barks.", "# text = Dog barks\u0301.", (2, "unicode-normalization", False)),
+        ("NOUN\tNN", "NOUN\tN N", (3, "column-whitespace", False)),
+        ("\tdog\t", "\tdog \t", (3, "column-whitespace", False)),
     ],
 )
 def test_hostile_edits_of_a_valid_sentence(tmp_path, old, new, expected):
@@ -240,3 +245,15 @@ def test_debug_data_reports_the_same_on_conllu():
     (finding,) = [f for f in report["findings"] if f["id"] == "invalid-deprel"]
     assert finding["severity"] == "error"
     assert [(e["file"], e["line"]) for e in finding["examples"]] == [(str(case), 5)]
+
+
+def test_a_new_paragraph_after_space_after_no(tmp_path):
+    """UD level 2: the last word before a new document or paragraph cannot have SpaceAfter=No."""
+    glued = BASE.replace(
+        "3\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_", "3\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\tSpaceAfter=No"
+    )
+    second = BASE.replace("s1", "s2")
+    assert check_text(tmp_path / "a.conllu", glued + second)[0] == 0
+    code, found = check_text(tmp_path / "b.conllu", glued + "# newpar\n" + second)
+    assert code == 1
+    assert (10, "text-metadata", False) in found  # the first word line, as the validator
