@@ -257,3 +257,34 @@ def test_a_new_paragraph_after_space_after_no(tmp_path):
     code, found = check_text(tmp_path / "b.conllu", glued + "# newpar\n" + second)
     assert code == 1
     assert (10, "text-metadata", False) in found  # the first word line, as the validator
+
+
+def test_random_edits_never_crash_the_validator(tmp_path):
+    """Lines of every test case shuffled, cut, doubled and retyped: only findings, no exception."""
+    import random
+
+    from converters.conllu_validate import validate_conllu
+    from corpuskit.debug import CHECKS
+
+    rng = random.Random(11)
+    lines = [
+        line
+        for p in sorted(CASES.rglob("*.conllu"))
+        for line in p.read_text(encoding="utf-8", errors="replace").split("\n")
+    ]
+    junk = ["", " ", "\t", "#", "1", "1-", "1.", "0", "01", "2-1", "1.1", "_", "\u0301", "\r", "a:b|c", "x y"]
+    for k in range(300):
+        picked = rng.sample(lines, 12)
+        for _ in range(rng.randint(0, 4)):
+            i = rng.randrange(len(picked))
+            cols = picked[i].split("\t")
+            cols[rng.randrange(len(cols))] = rng.choice(junk)
+            picked[i] = "\t".join(cols)
+        path = tmp_path / f"r{k}.conllu"
+        path.write_text("\n".join(picked) + rng.choice(["", "\n", "\n\n"]), encoding="utf-8")
+        for check_id, line, column, message, first, last in validate_conllu(path):
+            assert check_id in CHECKS and message
+            assert 1 <= line <= 15 and (column is None or column >= 1)
+            assert first <= last
+        if k % 6 == 0:  # and the whole check: exit 0 or 1, one parsed line per finding
+            check(path)
