@@ -331,6 +331,39 @@ def _parse_lines(
         )
 
 
+_NO_SPACE = "SpaceAfter=No"
+
+
+def _space_after(misc: str) -> bool:
+    """Whether MISC lacks the attribute ``SpaceAfter=No`` (``CorrectSpaceAfter=No`` is another)."""
+    return "SpaceAfter=No" not in misc or "SpaceAfter=No" not in misc.split("|")
+
+
+def _check_padding(rows: list[str], first: int, source: str | None) -> None:
+    """Refuse a word line with a column padded with spaces or an empty FORM (UD level 1), which
+    would otherwise reach the DocBin as labels of their own (``' punct'``) or empty words."""
+    for k, line in enumerate(rows):
+        parts = line.split("\t")
+        if len(parts) != 10:
+            continue  # the column count is reported by _check_columns
+        for c, value in enumerate(parts):
+            if value != value.strip(" "):
+                raise _error(
+                    f"{_COLUMNS.split()[c]} {value!r} is padded with spaces; expected no space before "
+                    "or after a column's value",
+                    source,
+                    first + k,
+                    _column_of(parts, c),
+                )
+        if not parts[1]:
+            raise _error(
+                "FORM is empty; expected the word (spaCy cannot hold an empty word)",
+                source,
+                first + k,
+                _column_of(parts, 1),
+            )
+
+
 def _check_columns(rows: list[str], first: int, source: str | None) -> None:
     """Raise the error of the first word line without exactly 10 tab-separated columns."""
     for k, line in enumerate(rows):
@@ -343,10 +376,17 @@ def _columns(rows: list[str], first: int, source: str | None) -> list[list[str]]
     n = len(rows)
     # joined with "\t\n\t", every line's 10 fields are followed by a "\n" field, so a line
     # with more or fewer columns shows as a "\n" out of place
-    flat = "\t\n\t".join(rows).split("\t")
+    joined = "\t\n\t".join(rows)
+    # a space next to a tab is a padded column (" " first: a fast test, spaces are rare here)
+    if " " in joined and (" \t" in joined or "\t " in joined or joined[-1:] == " "):
+        _check_padding(rows, first, source)
+    flat = joined.split("\t")
     if len(flat) != 11 * n - 1 or flat[10::11].count("\n") != n - 1:
         _check_columns(rows, first, source)
-    return [flat[c::11] for c in range(10)]
+    cols = [flat[c::11] for c in range(10)]
+    if "" in cols[1]:
+        _check_padding(rows, first, source)  # an empty FORM
+    return cols
 
 
 def _split_rows(
@@ -474,7 +514,7 @@ def _mwt_spaces(
     for (start, end, _form), m in zip(mwt, mwt_misc, strict=True):
         for k in range(offset + start, offset + end - 1):
             spaces[k] = False
-        spaces[offset + end - 1] = "SpaceAfter=No" not in m
+        spaces[offset + end - 1] = _space_after(m)
 
 
 def _tags(xpos: list[str], upos: list[str]) -> list[str | None]:
@@ -594,7 +634,7 @@ def _finish(
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
-    spaces = [True] * n if misc_blank else ["SpaceAfter=No" not in m for m in misc]
+    spaces = [True] * n if misc_blank else [_NO_SPACE not in m or _NO_SPACE not in m.split("|") for m in misc]
     if mwt:
         _mwt_spaces(spaces, 0, mwt, extra)
 
@@ -752,7 +792,7 @@ def _finish_plain(sents: list[tuple[list[str], int, list[str]]], source: str | N
 
     # SpaceAfter=No in MISC (on the multiword token's line for its words)
     misc_blank = misc.count("_") == n
-    spaces = [True] * n if misc_blank else ["SpaceAfter=No" not in m for m in misc]
+    spaces = [True] * n if misc_blank else [_NO_SPACE not in m or _NO_SPACE not in m.split("|") for m in misc]
     bounds = list(zip(starts.tolist(), (starts + size_arr).tolist(), strict=True))
     for (a, _b), extra, mwt in zip(bounds, extras, mwts, strict=True):
         if mwt:
@@ -1537,6 +1577,15 @@ def detect(head_lines: list[str]) -> float:
     return 0.0
 
 
+def _validate(
+    path: str | Path, *, encoding: str = "utf-8"
+) -> Iterator[tuple[str, int, int | None, str, int, int]]:
+    """UD levels 1 and 2 over the raw lines (imported on first use: ``convert`` never needs it)."""
+    from converters.conllu_validate import validate_conllu
+
+    return validate_conllu(path, encoding=encoding)
+
+
 converter = Converter(
     name="conllu",
     parse=parse_conllu,
@@ -1547,4 +1596,5 @@ converter = Converter(
     write_options=frozenset(),
     description="CoNLL-U (Universal Dependencies): 10 tab-separated columns, one word per line",
     scan=scan_conllu,
+    validate=_validate,
 )

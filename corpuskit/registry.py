@@ -74,6 +74,9 @@ class Converter:
     - ``scan(path, *, encoding, **options) -> FileScan | None`` (optional) finds where a large
       file may be cut, so that ``convert`` reads its parts in parallel; ``parse`` then numbers
       lines from ``lines.first_line + 1``. None means "read it whole".
+    - ``validate(path, *, encoding) -> Iterator[tuple]`` (optional) checks a file's raw lines for
+      ``check`` and ``debug-data``: ``(check_id, line, column, message, first, last)`` each, where
+      ``first``-``last`` are the lines of the record (sentence) it is in.
     """
 
     name: str
@@ -85,6 +88,7 @@ class Converter:
     write_options: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
     scan: Callable[..., FileScan | None] | None = None
+    validate: Callable[..., Iterator[tuple[str, int, int | None, str, int, int]]] | None = None
 
     def read(self, lines: Iterable[str], *, source: str | None = None, **options: Any) -> Iterator[Doc]:
         """Parse lines with only the options this converter knows (others are ignored)."""

@@ -20,6 +20,9 @@ __all__ = ["check_cli"]
 @click.option("--no-warnings", "-NW", is_flag=True, help="Print errors only.")
 @click.option("--infos", is_flag=True, help="Also print info findings (non-projective sentences...).")
 @click.option("--lang", help="Also run misaligned-tokens with this language's reference tokenizer.")
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 on warnings too (UD forbids the tolerances they report)."
+)
 def check_cli(
     files: tuple[str, ...],
     converter: str,
@@ -28,8 +31,10 @@ def check_cli(
     no_warnings: bool,
     infos: bool,
     lang: str | None,
+    strict: bool,
 ) -> None:
-    """Check corpus files (the pre-commit hook): exit 1 when any error is found, 2 on misuse."""
+    """Check corpus files (the pre-commit hook): exit 1 when any error is found (with --strict:
+    any error or warning), 2 on misuse."""
     from ..debug import Options, check_files
     from ..debug.registry import CHECKS
     from ..debug.report import render_check_lines
@@ -51,4 +56,4 @@ def check_cli(
     lines = render_check_lines(report, no_warnings=no_warnings, infos=infos, console=Console.for_stream())
     if lines:
         click.echo("\n".join(lines))
-    sys.exit(1 if report.errors else 0)
+    sys.exit(1 if report.errors or (strict and report.warnings) else 0)

@@ -8,11 +8,14 @@ prints; the CLI renders the :class:`Report` and chooses the exit code.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 
 from ..errors import CorpusError, FormatError
 from . import checks as _checks  # noqa: F401 - registers the checks
+from . import conllu_checks as _conllu_checks  # noqa: F401 - and those of CoNLL-U validation
 from .batch import Batch, Item
 from .findings import Collector, Example, Finding, Hit, Report
 from .options import Options
@@ -127,15 +130,16 @@ def _run(
         stats.add_file(str(file))
         batch: list[Item] = []
         n_tokens = 0
-        for item in _read_items(file, conv, split, opts, collector, ignore, progress):
+        flagged = _validate(file, conv, split, opts, collector, ignore)
+        for item in _read_items(file, conv, split, opts, collector, ignore, progress, flagged):
             batch.append(item)
             n_tokens += len(item.doc.words) + 1
             if n_tokens >= opts.batch_tokens:
-                _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks)
+                _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
                 batch = []
                 n_tokens = 0
         if batch:
-            _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks)
+            _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
     findings: list[Finding] = []
     if corpus_checks:
         train = splits.get("train") or SplitStats("train")
@@ -185,12 +189,63 @@ def _size(path: Path) -> int:
         return 0
 
 
+class _Flagged:
+    """The records (line ranges) of one file in which its validator found an error: what the
+    reader and the doc checks find there again is not reported twice."""
+
+    __slots__ = ("ends", "file", "starts")
+
+    def __init__(self, file: str, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(s for s in spans if s[0] > 0)  # (0, 0): says nothing about other lines
+        self.file = file
+        self.starts = [a for a, _ in spans]
+        self.ends = list(accumulate((b for _, b in spans), max))  # spans may nest
+
+    def covers(self, file: str | None, line: int | None) -> bool:
+        if line is None or file != self.file or not self.starts:
+            return False
+        k = bisect_right(self.starts, line) - 1
+        return k >= 0 and line <= self.ends[k]
+
+
+def _validate(
+    file: Path, conv: str, split: str, opts: Options, collector: Collector, ignore: set[str]
+) -> _Flagged | None:
+    """Run the converter's validator over the file's raw lines (CoNLL-U: UD levels 1 and 2)."""
+    from ..corpus import SPACY_FORMAT
+    from ..registry import get_converter
+
+    if conv == SPACY_FORMAT:
+        return None
+    validate = get_converter(conv).validate
+    if validate is None:
+        return None
+    name = str(file)
+    spans: list[tuple[int, int]] = []
+    for check_id, line, column, message, first, last in validate(file, encoding=opts.encoding):
+        check = CHECKS.get(check_id)
+        if check is None or check_id in ignore:
+            continue
+        collector.add(check_id, Hit(Example(name, line, None, None, "", message, column), split))
+        if check.severity == "error":
+            spans.append((first, last))
+    return _Flagged(name, spans) if spans else None
+
+
 def _process(
-    batch: Batch, stats: SplitStats, checks: list[Check], collector: Collector, opts: Options, full: bool
+    batch: Batch,
+    stats: SplitStats,
+    checks: list[Check],
+    collector: Collector,
+    opts: Options,
+    full: bool,
+    flagged: _Flagged | None = None,
 ) -> None:
     for check in checks:
         assert check.func is not None
         for hit in check.func(batch, opts):
+            if flagged is not None and flagged.covers(hit.example.file, hit.example.line):
+                continue
             collector.add(check.id, hit)
     if full:
         stats.add_batch(batch)
@@ -211,10 +266,19 @@ def _classify(e: Exception) -> str:
     return "corpus-unreadable"
 
 
-def _reader_error(collector: Collector, e: Exception, file: str, split: str, ignore: set[str]) -> None:
+def _reader_error(
+    collector: Collector,
+    e: Exception,
+    file: str,
+    split: str,
+    ignore: set[str],
+    flagged: _Flagged | None = None,
+) -> None:
     check_id = _classify(e)
     if check_id in ignore:
         return
+    if flagged is not None and isinstance(e, FormatError) and flagged.covers(e.path or file, e.line):
+        return  # the validator has named this record's problem
     if isinstance(e, FormatError):
         ex = Example(e.path or file, e.line, None, None, "", e.reason, e.column)
     else:
@@ -230,6 +294,7 @@ def _read_items(
     collector: Collector,
     ignore: set[str],
     progress: Callable[[int], None] | None,
+    flagged: _Flagged | None = None,
 ) -> Iterator[Item]:
     """The docs of one file as Items; parse errors become findings and reading goes on after
     the bad block where the format allows it."""
@@ -277,7 +342,7 @@ def _read_items(
             if progress is not None:
                 progress(max(0, reader.chars - counted))
             counted = max(counted, reader.chars)
-            _reader_error(collector, e, name, split, ignore)
+            _reader_error(collector, e, name, split, ignore, flagged)
             line = getattr(e, "line", None)
             if mode is None or line is None or not isinstance(e, FormatError) or line in failed:
                 return

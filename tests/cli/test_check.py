@@ -84,3 +84,16 @@ def test_check_starts_without_thinc():
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_strict_fails_on_warnings():
+    """The tolerances (BOM, CRLF, extra blank lines, a comment-only block) are warnings: the
+    hook passes, unless --strict."""
+    tolerated = FIXTURES.parent / "conllu" / "bom_crlf_blank.conllu"
+    result = invoke(tolerated)
+    assert result.exit_code == 0
+    ids = {line.split(" ")[1] for line in result.stdout.splitlines()}
+    assert ids == {"byte-order-mark", "crlf-line-ends", "extra-blank-line", "empty-sentence"}
+    assert all("(warning)" in line for line in result.stdout.splitlines())
+    assert invoke("--strict", tolerated).exit_code == 1
+    assert invoke("--strict", FIXTURES / "ewt_dev.conllu").exit_code == 0

@@ -205,6 +205,35 @@ def test_more_bad_values(text: str, words: str) -> None:
     assert info.value.path == "x.conllu" and info.value.line is not None
 
 
+@pytest.mark.parametrize(
+    ("line", "column", "words"),
+    [
+        ("1\ta\ta\tNOUN\t_\t_\t0\t punct\t_\t_", 18, "DEPREL ' punct' is padded"),
+        ("1\ta\t a\tNOUN\t_\t_\t0\troot\t_\t_", 5, "LEMMA ' a' is padded"),
+        ("1\ta\ta\tNOUN\t_\t_\t0\troot\t_\tSpaceAfter=No ", 25, "MISC 'SpaceAfter=No ' is padded"),
+        ("1\t\ta\tNOUN\t_\t_\t0\troot\t_\t_", 3, "FORM is empty"),
+    ],
+)
+def test_padded_columns_and_empty_forms_are_refused(line: str, column: int, words: str) -> None:
+    """UD level 1: stored, they would be labels of their own (' punct') or empty words."""
+    text = f"# text = a\n1\tb\tb\tX\t_\t_\t0\troot\t_\t_\n\n# text = a\n{line}\n\n"
+    with pytest.raises(FormatError, match=words) as info:
+        list(parse_conllu(text.splitlines(), source="x.conllu"))
+    assert (info.value.path, info.value.line, info.value.column) == ("x.conllu", 5, column)
+
+
+def test_space_after_is_the_attribute_not_a_substring() -> None:
+    """French GSD dev writes ``CorrectSpaceAfter=No`` on ``L`` of "L euro": a space follows.
+    (A deliberate difference: spaCy 3.8 tests the substring and glues "Leuro".)"""
+    text = (
+        "1\tL\tle\tDET\t_\t_\t2\tdet\t_\tCorrectForm=L'|CorrectSpaceAfter=No\n"
+        "2\teuro\teuro\tNOUN\t_\t_\t0\troot\t_\tSpaceAfter=No\n"
+        "3\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_\n"
+    )
+    (doc,) = parse_conllu(text.splitlines())
+    assert doc.spaces == [True, False, True]
+
+
 def test_unannotated_heads_and_odd_values_survive() -> None:
     text = (
         "1\tHello\t_\t_\t_\t_\t_\t_\t_\t_\n"
