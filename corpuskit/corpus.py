@@ -201,6 +201,7 @@ def iter_corpus_files(
     converter: str = "auto",
     encoding: str = "utf-8",
     on_skip: Callable[[Path, str], None] | None = None,
+    on_note: Callable[[Path, str], None] | None = None,
 ) -> Iterator[tuple[Path, str, str]]:
     """``(file, converter name, reason)`` for ``path`` or every corpus file below it.
 
@@ -208,7 +209,9 @@ def iter_corpus_files(
     recursively, sorted, hidden files and folders skipped), files no converter recognises
     (a README, a LICENSE) are skipped and reported through ``on_skip(file, why)``. With a
     named ``converter``, a directory yields the files with that converter's extensions or
-    whose content it recognises; ``.spacy`` files are always read as DocBins.
+    whose content it recognises; ``.spacy`` files are always read as DocBins. Only regular files
+    are read: special files below ``path`` are skipped (``on_skip``), a named one is refused;
+    symlinks below ``path`` are followed and reported through ``on_note(file, what)``.
     """
     path = Path(path)
     if not path.exists():
@@ -217,7 +220,7 @@ def iter_corpus_files(
     if path.is_file():
         yield (path, *_choose(path, named, encoding))
         return
-    for file in iter_files(path):
+    for file in iter_files(path, on_skip=on_skip, on_note=on_note):
         try:
             name, reason = detect_format(file, encoding=encoding)
         except FormatError as e:
@@ -336,6 +339,8 @@ class ConvertResult:
 
     files: list[ConvertedFile] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    #: things said about the input that were not skipped (a symlink followed)
+    notes: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def n_docs(self) -> int:
@@ -492,6 +497,7 @@ def convert_corpus(
             converter=converter,
             encoding=encoding,
             on_skip=lambda f, why: result.skipped.append((f, why)),
+            on_note=lambda f, what: result.notes.append((f, what)),
         )
     )
     if not files:

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs
 from .errors import DocBinError, UsageError
 from .io import temp_beside
+from .limits import check_regular, inflate_docbin
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
 
 __all__ = [
@@ -686,20 +687,10 @@ def _sniff(data: bytes) -> str:
     )
 
 
-def _decompress(data: bytes, path: str | None) -> bytes:
+def _decompress(data: bytes, path: str | None) -> bytearray:
     if len(data) < 2 or data[0] & 0x0F != 8 or ((data[0] << 8) | data[1]) % 31 != 0:
         raise DocBinError(f"not a DocBin (.spacy) file: {_sniff(data)}", path=path)
-    d = zlib.decompressobj()
-    try:
-        out = d.decompress(data)
-    except zlib.error as e:
-        raise DocBinError(f"corrupt DocBin: the zlib data is damaged ({e})", path=path) from None
-    if not d.eof:
-        raise DocBinError(
-            f"truncated DocBin: the zlib stream ends early after {len(data)} bytes (an interrupted copy?)",
-            path=path,
-        )
-    return out
+    return inflate_docbin(data, path)
 
 
 def _parse(data: bytes, path: str | None) -> _Chunk:
@@ -1344,6 +1335,7 @@ class DocBin:
 
 def _read_file(path: Path) -> bytes:
     try:
+        check_regular(path)
         return path.read_bytes()
     except FileNotFoundError:
         raise DocBinError("no such file", path=str(path)) from None
@@ -1351,6 +1343,8 @@ def _read_file(path: Path) -> bytes:
         raise DocBinError("is a directory, expected a .spacy file", path=str(path)) from None
     except OSError as e:
         raise DocBinError(f"cannot read: {e.strerror}", path=str(path)) from None
+    except UsageError as e:
+        raise DocBinError(str(e).removeprefix(f"{path}: "), path=str(path)) from None
 
 
 def _docbin_files(path: str | Path) -> list[Path]:

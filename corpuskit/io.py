@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import FormatError, UsageError
+from .limits import MAX_LINE_BYTES, check_regular, special_kind
 
 __all__ = [
     "atomic_open",
@@ -91,15 +92,37 @@ def byte_blocks(
             cut = data.rfind(end)
             if cut == -1:
                 rest = data
+                if len(rest) > MAX_LINE_BYTES and end == b"\n":
+                    raise _long_line(Path(path), fh.tell() - len(rest))
                 continue
             cut += len(end)
             rest = data[cut:]
             yield data if cut == len(data) else data[:cut]
 
 
+def _long_line(path: Path, offset: int) -> FormatError:
+    """The error for a line past :data:`MAX_LINE_BYTES` that starts at byte ``offset``."""
+    line = 1
+    with path.open("rb") as fh:
+        left = offset
+        while left > 0:
+            chunk = fh.read(min(_CHUNK, left))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            left -= len(chunk)
+    return FormatError(
+        f"a line longer than {MAX_LINE_BYTES:,} bytes (the limit for one line of text): "
+        "not a text corpus, or one whose line breaks are lost",
+        path=str(path),
+        line=line,
+    )
+
+
 def open_binary(path: str | Path) -> IO[bytes]:
     """Open a file for reading bytes; a missing file or a folder is a one-line UsageError."""
     path = Path(path)
+    check_regular(path)
     try:
         return path.open("rb")
     except FileNotFoundError:
@@ -152,22 +175,71 @@ def sniff_lines(path: str | Path, n: int = 50, *, encoding: str = "utf-8") -> li
     return out
 
 
-def iter_files(path: str | Path, *, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
-    """``path`` itself if it is a file, else every file below it (sorted, hidden ones skipped)."""
+def iter_files(
+    path: str | Path,
+    *,
+    suffixes: tuple[str, ...] = (),
+    on_skip: Callable[[Path, str], None] | None = None,
+    on_note: Callable[[Path, str], None] | None = None,
+) -> Iterator[Path]:
+    """``path`` itself if it is a file, else every regular file below it (sorted, hidden ones skipped).
+
+    Only regular files are read: a FIFO, device or socket below ``path`` is skipped and reported
+    through ``on_skip(file, why)``; named as ``path`` itself it is refused (:class:`UsageError`).
+    Symlinks below ``path`` are followed (each one reported through ``on_note``), a folder reached
+    twice (a symlink loop) only once.
+    """
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
-    if path.is_file():
+    if not path.is_dir():
+        check_regular(path)
         yield path
         return
-    for root, dirs, files in os.walk(path):
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(path, followlinks=True):
+        here = Path(root)
+        st = here.stat()
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            if on_skip is not None:
+                on_skip(here, "a folder already read (a symlink loop): not read again")
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if on_note is not None:
+            for d in dirs:
+                if (here / d).is_symlink():
+                    on_note(here / d, f"a symlink to the folder {os.path.realpath(here / d)}: followed")
         for name in sorted(files):
             if name.startswith("."):
                 continue
             if suffixes and not name.endswith(suffixes):
                 continue
-            yield Path(root) / name
+            file = here / name
+            if _skip_special(file, on_skip):
+                continue
+            if on_note is not None and file.is_symlink():
+                on_note(file, f"a symlink to {os.path.realpath(file)}: followed")
+            yield file
+
+
+def _skip_special(file: Path, on_skip: Callable[[Path, str], None] | None) -> bool:
+    """True (and reported) for a file that is not a regular file, or a symlink to nothing."""
+    try:
+        mode = file.stat().st_mode
+    except OSError as e:
+        why = f"cannot be read ({e.strerror})" if not file.is_symlink() else "a broken symlink"
+        if on_skip is not None:
+            on_skip(file, why)
+        return True
+    kind = special_kind(mode)
+    if kind is None:
+        return False
+    if on_skip is not None:
+        link = " (through a symlink)" if file.is_symlink() else ""
+        on_skip(file, f"is {kind}{link}; only regular files are read")
+    return True
 
 
 def temp_beside(target: str | Path) -> Path:
