@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs
 from .errors import DocBinError, UsageError
-from .io import temp_beside
+from .io import iter_files, temp_beside
 from .limits import check_regular, inflate_docbin
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
 
@@ -1353,10 +1353,7 @@ def _docbin_files(path: str | Path) -> list[Path]:
         raise DocBinError("no such file or directory", path=str(path))
     if not path.is_dir():
         return [path]
-    files: list[Path] = []
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        files.extend(Path(root) / f for f in sorted(names) if f.endswith(".spacy") and not f.startswith("."))
+    files = list(iter_files(path, suffixes=(".spacy",)))  # regular files only, symlinks followed
     if not files:
         raise DocBinError("no .spacy files in this directory", path=str(path))
     return files
