@@ -18,9 +18,11 @@ from .errors import DocBinError, UsageError
 __all__ = [
     "INFLATE_FLOOR",
     "MAX_BYTES_PER_TOKEN",
+    "MAX_CONFIG_BYTES",
     "MAX_INFLATED",
     "MAX_INFLATE_RATIO",
     "MAX_LINE_BYTES",
+    "MAX_WEIGHTS_BYTES",
     "check_regular",
     "inflate_docbin",
     "read_bounded",
@@ -36,6 +38,10 @@ INFLATE_FLOOR = 64 << 20
 #: Past :data:`INFLATE_FLOOR`, a DocBin may inflate to at most this many times its compressed size
 #: (real corpora inflate 6-9 times; a zlib bomb over 1,000 times).
 MAX_INFLATE_RATIO = 100
+#: The largest config.cfg or meta.json read, in bytes.
+MAX_CONFIG_BYTES = 16 << 20
+#: The largest weights file of a model folder read, in bytes.
+MAX_WEIGHTS_BYTES = 4 << 30
 #: The longest line a text reader accepts, in bytes.
 MAX_LINE_BYTES = 256 << 20
 
@@ -77,14 +83,20 @@ def read_bounded(path: str | Path, limit: int, *, what: str = "file") -> bytes:
     check_regular(path)
     try:
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(min(size, limit) + 1) if size <= limit else b""
+            while size <= limit and len(data) <= limit:  # a file that grows while it is read
+                more = fh.read(min(_STEP, limit + 1 - len(data)))
+                if not more:
+                    break
+                data += more
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, expected a {what}") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e.strerror}") from None
-    if len(data) > limit:
+    if size > limit or len(data) > limit:
         raise UsageError(f"{path}: larger than {limit:,} bytes, too large for a {what}")
     return data
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+import catalogue
 from confection import Config, ConfigValidationError
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UsageError
+from ..limits import MAX_CONFIG_BYTES, read_bounded
 from .registry import registry
 
 __all__ = [
@@ -274,9 +276,11 @@ def load_config(
     else:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as e:
-            raise ConfigError(f"cannot read config {str(p)!r}: {e.strerror}") from None
+            text = read_bounded(p, MAX_CONFIG_BYTES, what="config file").decode("utf-8")
+        except UsageError as e:
+            raise ConfigError(f"cannot read config: {e}") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"cannot read config {str(p)!r}: not UTF-8 text ({e.reason})") from None
         source = str(p)
     overrides = dict(overrides or {})
     try:
@@ -369,7 +373,12 @@ def _check_block(block: Mapping[str, Any], where: str) -> None:
         return
     reg_name = refs[0][1:]
     func_name = block[refs[0]]
-    if not registry.has(reg_name, func_name):
+    if not _is_registry(reg_name):
+        raise ConfigError(
+            f"config: [{where}] {refs[0]} names no registry; expected one of "
+            f"{', '.join('@' + n for n in _registry_names())}"
+        )
+    if not isinstance(func_name, str) or not registry.has(reg_name, func_name):
         raise ConfigError(f"config: [{where}] {refs[0]} = {func_name!r} is not registered")
     func = registry.get(reg_name, func_name)
     args = {k: v for k, v in block.items() if not k.startswith("@")}
@@ -377,6 +386,16 @@ def _check_block(block: Mapping[str, Any], where: str) -> None:
     for key, value in args.items():
         if isinstance(value, dict):
             _check_block(value, f"{where}.{key}")
+
+
+def _is_registry(name: str) -> bool:
+    """Whether ``@name`` names a function registry (never another attribute of the registry class,
+    such as ``@__dict__`` or ``@resolve``)."""
+    return not name.startswith("_") and isinstance(getattr(registry, name, None), catalogue.Registry)
+
+
+def _registry_names() -> list[str]:
+    return sorted(n for n in dir(registry) if _is_registry(n))
 
 
 def _check_args(func: Any, args: Mapping[str, Any], where: str, *, skip: set[str] | None = None) -> None:
