@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from .doc import Doc
 from .errors import FormatError, UsageError
-from .io import iter_files, open_binary, read_line_blocks, read_lines
+from .io import check_encoding, file_encoding, iter_files, open_binary, read_line_blocks, read_lines
 from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
@@ -148,8 +148,8 @@ def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, st
             continue
         try:
             score = float(conv.detect(lines))
-        except (ValueError, IndexError, KeyError, TypeError):
-            score = 0.0
+        except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+            score = 0.0  # a detector that chokes on the content does not recognise it
         if score > 0:
             scored.append((score, name))
     if not scored and suffix == SPACY_FORMAT:
@@ -214,6 +214,7 @@ def iter_corpus_files(
     symlinks below ``path`` are followed and reported through ``on_note(file, what)``.
     """
     path = Path(path)
+    check_encoding(encoding)
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     named = None if converter == "auto" else _get(converter)
@@ -657,10 +658,12 @@ def _write_in_parts(
     if name in DOCUMENT_FORMATS:  # .spacy inputs among them
         return None
     conv = get_converter(name)
-    jobs = default_jobs() if jobs is None else jobs
+    jobs = min(jobs, default_jobs()) if jobs is not None else default_jobs()  # never more than CPUs
     shard_tokens = shard_size if shard_size is not None else SHARD_TOKENS
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None
+    if file_encoding(file, encoding).startswith(("utf-16", "utf-32")):
+        return None  # its parts cannot be cut at byte line ends
     known = {k: v for k, v in options.items() if k in conv.options}
     pool = process_pool(jobs)
     if pool is None:

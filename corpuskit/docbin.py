@@ -513,7 +513,12 @@ def _encode(
                 user_data.append(packer.pack(ud))
             except (TypeError, ValueError, OverflowError) as e:
                 packer.reset()
-                raise DocBinError(f"Doc.user_data cannot be stored as msgpack: {e}") from None
+                line = d.lines[0] if d.lines else None
+                raise DocBinError(
+                    f"the doc's user_data cannot be stored in a DocBin (msgpack): {e}",
+                    path=d.source,
+                    line=line,
+                ) from None
     return _Chunk(
         attrs=list(attrs),
         tokens=matrix,

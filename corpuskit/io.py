@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import functools
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -15,6 +17,8 @@ from .limits import MAX_LINE_BYTES, check_regular, special_kind
 __all__ = [
     "atomic_open",
     "byte_blocks",
+    "check_encoding",
+    "file_encoding",
     "iter_files",
     "open_binary",
     "read_line_blocks",
@@ -24,6 +28,12 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 20
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def read_lines(
@@ -58,6 +68,15 @@ def read_line_blocks(
 ) -> Iterator[list[str]]:
     """The lines of :func:`read_lines`, a list of them (about a megabyte) at a time."""
     path = Path(path)
+    if start == 0:
+        encoding = file_encoding(path, encoding)
+    else:
+        check_encoding(encoding)
+    if _is_wide(encoding):
+        if start or end is not None:
+            raise UsageError(f"{path}: a {encoding} file is read whole, not in parts")
+        yield from _wide_line_blocks(path, encoding, first_line)
+        return
     line_no = first_line
     for k, block in enumerate(byte_blocks(path, start=start, stop=end)):
         if k == 0 and start == 0:
@@ -68,6 +87,98 @@ def read_line_blocks(
         rows.pop()  # the block ends with "\n"
         yield rows
         line_no += len(rows)
+
+
+@functools.lru_cache(maxsize=64)
+def check_encoding(encoding: str) -> str:
+    """The codec name of a text encoding; an unknown one (or a bytes-to-bytes codec such as
+    ``base64``) is a one-line :class:`UsageError`."""
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise UsageError(
+            f"unknown text encoding {encoding!r}; expected one Python knows, such as utf-8, "
+            "latin-1, cp1252, utf-16 or utf-32"
+        )
+    return info.name
+
+
+def file_encoding(path: str | Path, encoding: str = "utf-8") -> str:
+    """The encoding to read ``path`` with: ``encoding``, unless it is UTF-8 (the default) and the
+    file starts with a UTF-16 or UTF-32 byte order mark, which then decides."""
+    name = check_encoding(encoding)
+    if name not in ("utf-8", "utf-8-sig"):
+        return name
+    with open_binary(path) as fh:
+        head = fh.read(4)
+    for bom, wide in _BOMS:
+        if head.startswith(bom):
+            return wide
+    return name
+
+
+def _is_wide(encoding: str) -> bool:
+    return check_encoding(encoding).startswith(("utf-16", "utf-32"))
+
+
+def _wide_line_blocks(path: Path, encoding: str, first_line: int) -> Iterator[list[str]]:
+    """The lines of a UTF-16 or UTF-32 file (BOM-led, or in the order ``encoding`` names),
+    decoded incrementally: a line end is more than one byte there."""
+    name = check_encoding(encoding)
+    line_no = first_line
+    pending = ""
+    with open_binary(path) as fh:
+        head = fh.read(4)
+        codec = name
+        for bom, wide in _BOMS:
+            if head.startswith(bom) and name == wide:
+                codec = wide + ("-le" if bom.startswith(b"\xff") else "-be")
+                head = head[len(bom) :]
+                break
+        else:
+            if name in ("utf-16", "utf-32"):
+                codec = name + "-le"  # no byte order mark: little-endian, as Windows writes it
+        decoder = codecs.getincrementaldecoder(codec)()
+        chunk = head
+        while True:
+            more = fh.read(_CHUNK)
+            final = not more
+            try:
+                text = decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as e:
+                done = chunk[: max(e.start, 0)].decode(codec, errors="replace")
+                line = line_no + (pending + done).count("\n") + 1
+                raise FormatError(
+                    f"bytes {e.object[e.start : e.end]!r} are not valid {codec} ({e.reason})",
+                    path=str(path),
+                    line=line,
+                ) from None
+            if line_no == first_line and not pending and text.startswith("\ufeff"):
+                text = text[1:]  # a byte order mark the named encoding did not take
+            text = pending + text
+            if "\x00" in text:
+                line = line_no + text.count("\n", 0, text.index("\x00")) + 1
+                raise FormatError(
+                    f"found a NUL character: a binary file, or not {codec} text", path=str(path), line=line
+                )
+            rows = text.replace("\r\n", "\n").split("\n")
+            pending = "" if final else rows.pop()
+            if len(pending) > MAX_LINE_BYTES:
+                raise FormatError(
+                    f"a line longer than {MAX_LINE_BYTES:,} characters (the limit for one line of text)",
+                    path=str(path),
+                    line=line_no + len(rows) + 1,
+                )
+            if final and rows and rows[-1] == "":
+                rows.pop()  # the file ends with a line end
+            if rows:
+                yield rows
+                line_no += len(rows)
+            if final:
+                return
+            chunk = more
 
 
 def byte_blocks(
