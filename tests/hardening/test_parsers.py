@@ -43,12 +43,14 @@ def _v2_doc(orth: object = "a", extra: object = None) -> list[object]:
     token: dict[str, object] = {"orth": orth, "id": 0}
     if extra is not None:
         token["x"] = extra
-    return [{"id": 0, "paragraphs": [{"raw": "a", "sentences": [{"tokens": [{"orth": "b", "id": 1}, token]}]}]}]
+    sentence = {"tokens": [{"orth": "b", "id": 1}, token]}
+    return [{"id": 0, "paragraphs": [{"raw": "a", "sentences": [sentence]}]}]
 
 
+NEST = "[" * DEEP + "]" * DEEP
 DEEP_CASES = {
     "v2.json": "[" * DEEP + "]" * DEEP,
-    "inside.json": json.dumps(_v2_doc()).replace('"id": 0}]', '"id": 0, "x": ' + "[" * DEEP + "]" * DEEP + "}]"),
+    "inside.json": json.dumps(_v2_doc()).replace('"id": 0}]', '"id": 0, "x": ' + NEST + "}]"),
     "meta.jsonl": '{"text": "a b", "spans": [], "meta": ' + "[" * DEEP + "]" * DEEP + "}\n",
 }
 
@@ -66,7 +68,7 @@ def test_deep_json_is_refused(name: str, tmp_path: Path) -> None:
 
 def test_deep_labelstudio_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "tasks.json"
-    f.write_text('[{"data": {"text": "a"}, "annotations": ' + "[" * DEEP + "]" * DEEP + "}]", encoding="utf-8")
+    f.write_text('[{"data": {"text": "a"}, "annotations": ' + NEST + "}]", encoding="utf-8")
     line = error_line(run("convert", f, tmp_path / "out", "-c", "labelstudio"))
     assert f"{f}:1:" in line and "JSON nested too deeply" in line
 
@@ -119,7 +121,8 @@ def test_empty_orth_names_file_and_line(tmp_path: Path) -> None:
 
 def test_bad_user_data_names_file_and_line(tmp_path: Path) -> None:
     f = tmp_path / "big.jsonl"
-    f.write_text('{"text": "a b", "spans": []}\n{"text": "c", "spans": [], "meta": {"n": 1' + "0" * 30 + "}}\n")
+    big = "1" + "0" * 30  # an integer msgpack cannot hold
+    f.write_text('{"text": "a b", "spans": []}\n{"text": "c", "spans": [], "meta": {"n": ' + big + "}}\n")
     line = error_line(run("convert", f, tmp_path / "out"))
     assert f"{f}:2: the doc's user_data cannot be stored" in line, line
     assert not (tmp_path / "out").exists()
