@@ -8,10 +8,11 @@ from typing import Any
 
 __all__ = ["TOO_DEEP", "describe", "lone_surrogate"]
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
 _LONE_ESCAPE = re.compile(
     r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|[\ud800-\udfff]"
 )
 
 #: The error for JSON nested deeper than Python's decoder can follow (about 1,000 levels; a
@@ -38,7 +39,7 @@ def lone_surrogate(raw: str, value: Any) -> tuple[str, int] | None:
     """The error for a decoded JSON ``value`` holding half a surrogate pair (``"\\ud800"`` alone,
     valid JSON but not Unicode text, so not UTF-8 either) and its offset in ``raw`` (the JSON
     text), else None. Only text with a surrogate escape is looked at closely."""
-    if "\\u" not in raw or not _SURROGATE_ESCAPE.search(raw):
+    if not _SURROGATE.search(raw):
         return None
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -104,7 +104,7 @@ def file_has_ner(path: str | Path) -> bool:
     Only lines where a tab, ``|`` or ``=`` is followed by ``B-``/``I-``/``L-``/``U-``, or a tab
     or ``|`` by a lone ``O``, are decoded and checked.
     """
-    return any(_block_has_ner(block) for block in byte_blocks(path, size=1 << 24))
+    return any(_block_has_ner(block) for block in byte_blocks(path))  # 1 MiB blocks: memory flat
 
 
 def _block_has_ner(block: bytes) -> bool:
