@@ -1118,11 +1118,19 @@ def _decode_block(chunk: _Chunk, lookup: _Lookup) -> Iterator[Doc]:
         if ud_bytes and ud_bytes != _EMPTY_MAP:
             if not isinstance(ud_bytes, bytes):
                 raise DocBinError(f"bad DocBin: user_data of doc {d} is not bytes", path=path)
-            user_data = _unpack_user_data(ud_bytes)
+            try:
+                user_data = _unpack_user_data(ud_bytes)
+            except Exception as e:  # msgpack raises several unrelated types for bad data
+                why = f"{type(e).__name__}: {e}" if str(e) else f"damaged msgpack ({type(e).__name__})"
+                msg = f"bad DocBin: the user_data of doc {d} is not a msgpack map ({why})"
+                raise DocBinError(msg, path=path) from None
         source = lines = None
         prov = user_data.pop(PROVENANCE_KEY, None)
         if isinstance(prov, dict):
             source = prov.get("source")
+            if source is not None and not isinstance(source, str):
+                msg = f"bad DocBin: the provenance of doc {d} names no file: {source!r}"
+                raise DocBinError(msg, path=path)
             lines = _provenance_lines(prov, d, b - a, path)
         cats = chunk.cats[d]
         yield Doc(
