@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = ["TOO_DEEP", "describe", "lone_surrogate"]
 
-_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_ESCAPE = re.compile(
     r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
@@ -35,11 +35,22 @@ def describe(value: Any) -> str:
     return "null" if value is None else f"{type(value).__name__} {value!r}"
 
 
+def _may_hold_surrogate(raw: str) -> bool:
+    """Whether JSON text has a surrogate escape or a surrogate character (fast paths first: text
+    read from a file never holds a surrogate character, UTF-8 decoding refuses them)."""
+    if not raw.isascii():
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+    return ("\\ud" in raw or "\\uD" in raw) and _SURROGATE_ESCAPE.search(raw) is not None
+
+
 def lone_surrogate(raw: str, value: Any) -> tuple[str, int] | None:
     """The error for a decoded JSON ``value`` holding half a surrogate pair (``"\\ud800"`` alone,
     valid JSON but not Unicode text, so not UTF-8 either) and its offset in ``raw`` (the JSON
     text), else None. Only text with a surrogate escape is looked at closely."""
-    if not _SURROGATE.search(raw):
+    if not _may_hold_surrogate(raw):
         return None
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -369,9 +369,10 @@ def _iter_jsonl(
             raise where.error(f"invalid JSON: {e.msg}{hint}", column=e.colno) from None
         except RecursionError:
             raise where.error(TOO_DEEP, column=1) from None
-        bad = lone_surrogate(line, obj)
-        if bad is not None:
-            raise where.error(bad[0], column=bad[1] + 1)
+        if "\\ud" in line or "\\uD" in line or not line.isascii():  # the cheap test first
+            bad = lone_surrogate(line, obj)
+            if bad is not None:
+                raise where.error(bad[0], column=bad[1] + 1)
         record, answer = _jsonl_record(obj, flavour, where)
         if answer != "accept":
             skipped[answer] = skipped.get(answer, 0) + 1
