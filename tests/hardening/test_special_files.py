@@ -63,11 +63,8 @@ def test_a_named_special_file_is_refused(cmd: str, name: str, tmp_path: Path) ->
     proc = run_limited(*args, mem_mb=MEM, timeout=HANG)
     line = one_line(proc)
     assert str(target) in line and "expected a regular file" in line
-    if cmd == "convert":
-        assert proc.returncode == 2
-        assert not (tmp_path / "out").exists()
-    else:
-        assert proc.returncode in (1, 2)  # a finding (the file is unreadable) or refused
+    assert proc.returncode == 2
+    assert not (tmp_path / "out").exists()
 
 
 def test_dev_zero_as_a_spacy_file(tmp_path: Path) -> None:
