@@ -104,7 +104,7 @@ def file_has_ner(path: str | Path) -> bool:
     Only lines where a tab, ``|`` or ``=`` is followed by ``B-``/``I-``/``L-``/``U-``, or a tab
     or ``|`` by a lone ``O``, are decoded and checked.
     """
-    return any(_block_has_ner(block) for block in byte_blocks(path, size=1 << 24))
+    return any(_block_has_ner(block) for block in byte_blocks(path))  # 1 MiB blocks: memory flat
 
 
 def _block_has_ner(block: bytes) -> bool:
@@ -1392,7 +1392,7 @@ def _scan_block(block: bytes, skip: int) -> tuple[Any, Any, Any, Any, int, int, 
 # --------------------------------------------------------------------------- writing
 
 
-def _sentence_entries(doc: Doc) -> list[tuple[int, int, dict[str, Any] | None]]:
+def _sentence_entries(doc: Doc, doc_no: int = 0) -> list[tuple[int, int, dict[str, Any] | None]]:
     """The doc's sentences with their stored round-trip data where it fits the doc."""
     stored = doc.user_data.get(USER_DATA_KEY)
     if isinstance(stored, (list, tuple)) and stored and all(isinstance(e, dict) for e in stored):
@@ -1401,10 +1401,47 @@ def _sentence_entries(doc: Doc) -> list[tuple[int, int, dict[str, Any] | None]]:
             out = []
             start = 0
             for e in stored:
+                bad = _entry_problem(e)
+                if bad is not None:  # a damaged or hand-made DocBin: one line, not a traceback
+                    where = f" ({doc.source}:{doc.lines[start]})" if doc.source and doc.lines else ""
+                    raise UsageError(
+                        f"cannot write CoNLL-U: doc {doc_no}{where} has round-trip data "
+                        f"(user_data[{USER_DATA_KEY!r}]) that does not fit: {bad}"
+                    )
                 out.append((start, start + e["n"], e))
                 start += e["n"]
             return out
     return [(s, e, None) for s, e in doc.sentence_bounds()]
+
+
+def _entry_problem(entry: dict[str, Any]) -> str | None:
+    """What is wrong with one sentence's stored round-trip data (the shapes ``_finish`` writes)."""
+    n = entry["n"]
+
+    def strings(v: Any, size: int | None, none: bool = False) -> bool:
+        ok = isinstance(v, (list, tuple)) and (size is None or len(v) == size)
+        return ok and all(isinstance(x, str) or (none and x is None) for x in v)
+
+    def pairs(v: Any, second: type) -> bool:
+        return isinstance(v, (list, tuple)) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and type(p[0]) is int and isinstance(p[1], second)
+            for p in v
+        )
+
+    for key, value in entry.items():
+        if key in ("xpos", "feats", "deps", "misc", "lemma", "upos"):
+            ok = strings(value, n)
+        elif key in ("comments", "tail"):
+            ok = strings(value, None, none=key == "comments")
+        elif key == "extra":
+            ok = pairs(value, str) and all(0 <= p[0] <= n for p in value)
+        elif key in ("head", "deprel"):
+            ok = pairs(value, str) and all(0 <= p[0] < n for p in value)
+        else:
+            ok = True  # "n", "noblank" and keys of later versions
+        if not ok:
+            return f"{key!r} is {str(value)[:60]}"
+    return None
 
 
 def _check_writable(doc: Doc, doc_no: int) -> None:
@@ -1444,7 +1481,7 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
         deps = doc.deps
         iob = doc.ent_iob() if doc.ents is not None else None
         types = doc.ent_types() if doc.ents is not None else None
-        for start, end, entry in _sentence_entries(doc):
+        for start, end, entry in _sentence_entries(doc, doc_no):
             sent_no += 1
             buf: list[str] = []
             if entry is None:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from converters.conllu_fields import _IDS, _NAMES, Level2, _col, _short, _words
-from corpuskit.io import byte_blocks
+from corpuskit.io import byte_blocks, file_encoding, open_binary
 
 __all__ = ["Problem", "validate_conllu"]
 
@@ -59,11 +59,7 @@ def validate_conllu(path: str | Path, *, encoding: str = "utf-8") -> Iterator[Pr
     v = _Validator()
     ends_with_newline = True
     line_no = 0
-    for k, block in enumerate(byte_blocks(path, end=b"\n\n")):
-        if k == 0 and block.startswith(b"\xef\xbb\xbf"):
-            block = block[3:]
-            v.done.append(("byte-order-mark", 1, 1, "the file starts with a byte-order mark (U+FEFF)", 1, 1))
-        text = block.decode(encoding, errors="replace")
+    for text in _text_blocks(path, encoding, v):
         if "\r" in text:
             if not v.crlf and "\r\n" in text:
                 at = line_no + text.count("\n", 0, text.index("\r\n")) + 1
@@ -84,6 +80,21 @@ def validate_conllu(path: str | Path, *, encoding: str = "utf-8") -> Iterator[Pr
         v.done.clear()
     v.end(line_no)
     yield from v.done
+
+
+def _text_blocks(path: str | Path, encoding: str, v: _Validator) -> Iterator[str]:
+    """The file's text a block of whole sentences at a time. A UTF-16/32 file (found by its
+    byte-order mark, as the reader finds it, or named by ``encoding``) is decoded whole."""
+    encoding = file_encoding(path, encoding)
+    if encoding.startswith(("utf-16", "utf-32")):
+        with open_binary(path) as fh:
+            yield fh.read().decode(encoding, errors="replace").removeprefix("\ufeff")
+        return
+    for k, block in enumerate(byte_blocks(path, end=b"\n\n")):
+        if k == 0 and block.startswith(b"\xef\xbb\xbf"):
+            block = block[3:]
+            v.done.append(("byte-order-mark", 1, 1, "the file starts with a byte-order mark (U+FEFF)", 1, 1))
+        yield block.decode(encoding, errors="replace")
 
 
 class _Validator(Level2):

@@ -31,7 +31,7 @@ from corpuskit.errors import FormatError
 from corpuskit.registry import Converter
 from corpuskit.tags import TagError, tags_to_ents
 
-from ._json import describe
+from ._json import TOO_DEEP, describe, lone_surrogate
 
 __all__ = ["converter", "detect", "docs_to_json", "parse_json", "read_json", "write_json"]
 
@@ -124,6 +124,8 @@ class _Buffer:
                         len(self.text.rstrip()),
                     ) from None
                 raise self.error(f"invalid JSON: {e.msg}", e.pos) from None
+            except RecursionError:
+                raise self.error(TOO_DEEP, pos) from None
 
 
 _EXPECTED = 'expected a JSON array of documents [{"id": ..., "paragraphs": [...]}] (spaCy v2 training JSON)'
@@ -180,6 +182,9 @@ def _iter_documents(buf: _Buffer) -> Iterator[tuple[dict[str, Any], int, int]]:
                 raise buf.error(_TRUNCATED, len(buf.text.rstrip()))
         value, start, end = buf.decode(pos)
         index += 1
+        bad = lone_surrogate(buf.text[start:end], value)
+        if bad is not None:
+            raise buf.error(bad[0], start + bad[1])
         if not isinstance(value, dict) or not isinstance(value.get("paragraphs"), list):
             found = describe(value)
             if isinstance(value, dict) and "paragraphs" in value:
@@ -308,6 +313,14 @@ def _paragraph(
         what = f"'orth' {words[k]!r}" if isinstance(toks[k], dict) else describe(toks[k])
         raise _fail(
             f"token {k + 1} of {where} has {what}; expected an object with an 'orth' string",
+            source,
+            doc_lines[k],
+        )
+    if "" in words:
+        k = words.index("")
+        raise _fail(
+            f"token {k + 1} of {where} has an empty 'orth'; expected the token's text "
+            "(spaCy cannot hold an empty token: its error E031)",
             source,
             doc_lines[k],
         )

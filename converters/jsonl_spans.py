@@ -54,7 +54,7 @@ from corpuskit.registry import Converter
 from corpuskit.tags import biluo_to_spans
 from corpuskit.tokenizer import Tokenizer
 
-from ._json import describe
+from ._json import TOO_DEEP, describe, lone_surrogate
 
 __all__ = [
     "FLAVOURS",
@@ -367,6 +367,12 @@ def _iter_jsonl(
             if line_no == 1 and line.lstrip().startswith("["):
                 hint = " (a JSON array: use the labelstudio converter, or one object per line)"
             raise where.error(f"invalid JSON: {e.msg}{hint}", column=e.colno) from None
+        except RecursionError:
+            raise where.error(TOO_DEEP, column=1) from None
+        if "\\ud" in line or "\\uD" in line or not line.isascii():  # the cheap test first
+            bad = lone_surrogate(line, obj)
+            if bad is not None:
+                raise where.error(bad[0], column=bad[1] + 1)
         record, answer = _jsonl_record(obj, flavour, where)
         if answer != "accept":
             skipped[answer] = skipped.get(answer, 0) + 1
@@ -425,6 +431,11 @@ def _iter_labelstudio(lines: Iterable[str], source: str | None, skipped: dict[st
                     "the file ends in the middle of a JSON value: it is truncated", len(text.rstrip())
                 ) from None
             raise fail(f"invalid JSON: {e.msg}", e.pos) from None
+        except RecursionError:
+            raise fail(TOO_DEEP, pos) from None
+        bad = lone_surrogate(text[pos:end], obj)
+        if bad is not None:
+            raise fail(bad[0], pos + bad[1])
         index += 1
         where = _Where(source, line_at(pos))
         record = _labelstudio_task(obj, index, where, skipped)

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from .doc import Doc
 from .errors import FormatError, UsageError
-from .io import iter_files, open_binary, read_line_blocks, read_lines
+from .io import check_encoding, file_encoding, iter_files, open_binary, read_line_blocks, read_lines
 from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
@@ -148,8 +148,8 @@ def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, st
             continue
         try:
             score = float(conv.detect(lines))
-        except (ValueError, IndexError, KeyError, TypeError):
-            score = 0.0
+        except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+            score = 0.0  # a detector that chokes on the content does not recognise it
         if score > 0:
             scored.append((score, name))
     if not scored and suffix == SPACY_FORMAT:
@@ -201,6 +201,7 @@ def iter_corpus_files(
     converter: str = "auto",
     encoding: str = "utf-8",
     on_skip: Callable[[Path, str], None] | None = None,
+    on_note: Callable[[Path, str], None] | None = None,
 ) -> Iterator[tuple[Path, str, str]]:
     """``(file, converter name, reason)`` for ``path`` or every corpus file below it.
 
@@ -208,16 +209,19 @@ def iter_corpus_files(
     recursively, sorted, hidden files and folders skipped), files no converter recognises
     (a README, a LICENSE) are skipped and reported through ``on_skip(file, why)``. With a
     named ``converter``, a directory yields the files with that converter's extensions or
-    whose content it recognises; ``.spacy`` files are always read as DocBins.
+    whose content it recognises; ``.spacy`` files are always read as DocBins. Only regular files
+    are read: special files below ``path`` are skipped (``on_skip``), a named one is refused;
+    symlinks below ``path`` are followed and reported through ``on_note(file, what)``.
     """
     path = Path(path)
+    check_encoding(encoding)
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     named = None if converter == "auto" else _get(converter)
     if path.is_file():
         yield (path, *_choose(path, named, encoding))
         return
-    for file in iter_files(path):
+    for file in iter_files(path, on_skip=on_skip, on_note=on_note):
         try:
             name, reason = detect_format(file, encoding=encoding)
         except FormatError as e:
@@ -336,6 +340,8 @@ class ConvertResult:
 
     files: list[ConvertedFile] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    #: things said about the input that were not skipped (a symlink followed)
+    notes: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def n_docs(self) -> int:
@@ -492,6 +498,7 @@ def convert_corpus(
             converter=converter,
             encoding=encoding,
             on_skip=lambda f, why: result.skipped.append((f, why)),
+            on_note=lambda f, what: result.notes.append((f, what)),
         )
     )
     if not files:
@@ -651,10 +658,12 @@ def _write_in_parts(
     if name in DOCUMENT_FORMATS:  # .spacy inputs among them
         return None
     conv = get_converter(name)
-    jobs = default_jobs() if jobs is None else jobs
+    jobs = min(jobs, default_jobs()) if jobs is not None else default_jobs()  # never more than CPUs
     shard_tokens = shard_size if shard_size is not None else SHARD_TOKENS
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None
+    if file_encoding(file, encoding).startswith(("utf-16", "utf-32")):
+        return None  # its parts cannot be cut at byte line ends
     known = {k: v for k, v in options.items() if k in conv.options}
     pool = process_pool(jobs)
     if pool is None:

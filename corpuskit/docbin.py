@@ -29,7 +29,8 @@ import numpy.typing as npt
 
 from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs, sent_starts_from_parse
 from .errors import DocBinError, UsageError
-from .io import temp_beside
+from .io import iter_files, temp_beside
+from .limits import check_regular, inflate_docbin
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
 
 __all__ = [
@@ -478,7 +479,12 @@ def _encode(
                 user_data.append(packer.pack(ud))
             except (TypeError, ValueError, OverflowError) as e:
                 packer.reset()
-                raise DocBinError(f"Doc.user_data cannot be stored as msgpack: {e}") from None
+                line = d.lines[0] if d.lines else None
+                raise DocBinError(
+                    f"the doc's user_data cannot be stored in a DocBin (msgpack): {e}",
+                    path=d.source,
+                    line=line,
+                ) from None
     return _Chunk(
         attrs=list(attrs),
         tokens=matrix,
@@ -652,20 +658,10 @@ def _sniff(data: bytes) -> str:
     )
 
 
-def _decompress(data: bytes, path: str | None) -> bytes:
+def _decompress(data: bytes, path: str | None) -> bytearray:
     if len(data) < 2 or data[0] & 0x0F != 8 or ((data[0] << 8) | data[1]) % 31 != 0:
         raise DocBinError(f"not a DocBin (.spacy) file: {_sniff(data)}", path=path)
-    d = zlib.decompressobj()
-    try:
-        out = d.decompress(data)
-    except zlib.error as e:
-        raise DocBinError(f"corrupt DocBin: the zlib data is damaged ({e})", path=path) from None
-    if not d.eof:
-        raise DocBinError(
-            f"truncated DocBin: the zlib stream ends early after {len(data)} bytes (an interrupted copy?)",
-            path=path,
-        )
-    return out
+    return inflate_docbin(data, path)
 
 
 def _parse(data: bytes, path: str | None) -> _Chunk:
@@ -1088,11 +1084,19 @@ def _decode_block(chunk: _Chunk, lookup: _Lookup) -> Iterator[Doc]:
         if ud_bytes and ud_bytes != _EMPTY_MAP:
             if not isinstance(ud_bytes, bytes):
                 raise DocBinError(f"bad DocBin: user_data of doc {d} is not bytes", path=path)
-            user_data = _unpack_user_data(ud_bytes)
+            try:
+                user_data = _unpack_user_data(ud_bytes)
+            except Exception as e:  # msgpack raises several unrelated types for bad data
+                why = f"{type(e).__name__}: {e}" if str(e) else f"damaged msgpack ({type(e).__name__})"
+                msg = f"bad DocBin: the user_data of doc {d} is not a msgpack map ({why})"
+                raise DocBinError(msg, path=path) from None
         source = lines = None
         prov = user_data.pop(PROVENANCE_KEY, None)
         if isinstance(prov, dict):
             source = prov.get("source")
+            if source is not None and not isinstance(source, str):
+                msg = f"bad DocBin: the provenance of doc {d} names no file: {source!r}"
+                raise DocBinError(msg, path=path)
             lines = _provenance_lines(prov, d, b - a, path)
         cats = chunk.cats[d]
         yield Doc(
@@ -1310,6 +1314,7 @@ class DocBin:
 
 def _read_file(path: Path) -> bytes:
     try:
+        check_regular(path)
         return path.read_bytes()
     except FileNotFoundError:
         raise DocBinError("no such file", path=str(path)) from None
@@ -1317,6 +1322,8 @@ def _read_file(path: Path) -> bytes:
         raise DocBinError("is a directory, expected a .spacy file", path=str(path)) from None
     except OSError as e:
         raise DocBinError(f"cannot read: {e.strerror}", path=str(path)) from None
+    except UsageError as e:
+        raise DocBinError(str(e).removeprefix(f"{path}: "), path=str(path)) from None
 
 
 def _docbin_files(path: str | Path) -> list[Path]:
@@ -1325,10 +1332,7 @@ def _docbin_files(path: str | Path) -> list[Path]:
         raise DocBinError("no such file or directory", path=str(path))
     if not path.is_dir():
         return [path]
-    files: list[Path] = []
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        files.extend(Path(root) / f for f in sorted(names) if f.endswith(".spacy") and not f.startswith("."))
+    files = list(iter_files(path, suffixes=(".spacy",)))  # regular files only, symlinks followed
     if not files:
         raise DocBinError("no .spacy files in this directory", path=str(path))
     return files

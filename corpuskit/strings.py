@@ -35,6 +35,7 @@ _M = 0xC6A4A7935BD1E995
 _R = 47
 _MASK = 0xFFFFFFFFFFFFFFFF
 _SEED = 1
+_FEW = 16  # below this many strings sharing a block position, they are finished one by one
 
 
 def _load_table() -> dict[str, Any]:
@@ -117,7 +118,10 @@ def _hash_bytes(encoded: Sequence[bytes]) -> npt.NDArray[np.uint64]:
         # count[j] = how many strings have more than j blocks (a prefix of the sorted order)
         # strings with nblocks > j are those with -nblocks < -j: a prefix of length counts[j]
         counts = np.searchsorted(-nb_sorted, -np.arange(max_blocks), side="left")
-        for j in range(max_blocks):
+        # a numpy step per block position pays while many strings share it; the blocks that only
+        # a few long strings have are finished string by string (one huge token is linear)
+        few = int(np.searchsorted(-counts, -_FEW, side="right"))
+        for j in range(few):
             c = int(counts[j])
             k = words[offsets[:c] + j] * m
             k ^= k >> r
@@ -125,6 +129,9 @@ def _hash_bytes(encoded: Sequence[bytes]) -> npt.NDArray[np.uint64]:
             hj = h[:c]
             hj ^= k
             hj *= m
+        if few < max_blocks:
+            for i in range(int(counts[few])):
+                h[i] = _finish_blocks(int(h[i]), words[offsets[i] + few : offsets[i] + nb_sorted[i]])
     tail_len = lens[order] & 7
     tails = words[offsets + nb_sorted]
     has_tail = tail_len != 0
@@ -135,6 +142,18 @@ def _hash_bytes(encoded: Sequence[bytes]) -> npt.NDArray[np.uint64]:
     h ^= h >> r
     out[order] = h
     return out
+
+
+def _finish_blocks(h: int, words: npt.NDArray[np.uint64]) -> int:
+    """MurmurHash64A's block loop over ``words`` from state ``h``: the mixing of each block is
+    vectorised; only the chain ``h = (h ^ k) * m`` runs block by block."""
+    m, r, _ = _consts()
+    k = words * m
+    k ^= k >> r
+    k *= m
+    for kk in k.tolist():
+        h = ((h ^ kk) * _M) & _MASK
+    return h
 
 
 def hash_strings(strings: Sequence[str]) -> npt.NDArray[np.uint64]:

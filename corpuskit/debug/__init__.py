@@ -7,6 +7,7 @@ prints; the CLI renders the :class:`Report` and chooses the exit code.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -342,8 +343,9 @@ def _read_items(
             if progress is not None:
                 progress(max(0, reader.chars - counted))
             counted = max(counted, reader.chars)
-            _reader_error(collector, e, name, split, ignore, flagged)
             line = getattr(e, "line", None)
+            if line is None or line not in failed:  # a retry that fails at the same line: said once
+                _reader_error(collector, e, name, split, ignore, flagged)
             if mode is None or line is None or not isinstance(e, FormatError) or line in failed:
                 return
             failed.add(line)
@@ -393,13 +395,14 @@ def _bad_block(path: Path, encoding: str, line: int, mode: str) -> tuple[int, in
 
     start = 1
     end = line
-    for i, text in enumerate(read_lines(path, encoding=encoding), start=1):
-        if i < line:
-            if not text.strip():
-                start = i + 1
-        elif not text.strip():
-            end = i
-            break
-        else:
-            end = i
+    with contextlib.suppress(FormatError):  # bytes that do not decode: the block ends at them
+        for i, text in enumerate(read_lines(path, encoding=encoding), start=1):
+            if i < line:
+                if not text.strip():
+                    start = i + 1
+            elif not text.strip():
+                end = i
+                break
+            else:
+                end = i
     return start, end

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+import catalogue
 from confection import Config, ConfigValidationError
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UsageError
+from ..limits import MAX_CONFIG_BYTES, read_bounded
 from .registry import registry
 
 __all__ = [
@@ -338,11 +340,11 @@ def read_config(
     else:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as e:
-            raise ConfigError(f"cannot read config {str(p)!r}: {e.strerror}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{str(p)!r} is not a config file (not UTF-8 text)") from None
+            text = read_bounded(p, MAX_CONFIG_BYTES, what="config file").decode("utf-8")
+        except UsageError as e:
+            raise ConfigError(f"cannot read config: {e}") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"cannot read config {str(p)!r}: not UTF-8 text ({e.reason})") from None
         source = str(p)
     overrides = dict(overrides or {})
     try:
@@ -437,8 +439,8 @@ def join_problems(problems: list[str]) -> str:
     """One message naming every problem (each ``[section] key: what is wrong``)."""
     if len(problems) == 1:
         return problems[0] if problems[0].startswith("config") else f"config: {problems[0]}"
-    lines = "\n".join(f"  - {p.removeprefix('config: ')}" for p in problems)
-    return f"config: {len(problems)} problems:\n{lines}"
+    listed = "; ".join(f"({k}) {p.removeprefix('config: ')}" for k, p in enumerate(problems, 1))
+    return f"config: {len(problems)} problems: {listed}"
 
 
 def validate_config(config: Mapping[str, Any]) -> None:
@@ -536,7 +538,13 @@ def _check_block(block: Mapping[str, Any], where: str, problems: list[str]) -> N
         return
     reg_name = refs[0][1:]
     func_name = block[refs[0]]
-    if not registry.has(reg_name, func_name):
+    if not _is_registry(reg_name):
+        problems.append(
+            f"[{where}] {refs[0]} names no registry; expected one of "
+            f"{', '.join('@' + n for n in _registry_names())}"
+        )
+        return
+    if not isinstance(func_name, str) or not registry.has(reg_name, func_name):
         problems.append(f"[{where}] {refs[0]} = {func_name!r} is not registered")
         return
     func = registry.get(reg_name, func_name)
@@ -545,6 +553,16 @@ def _check_block(block: Mapping[str, Any], where: str, problems: list[str]) -> N
     for key, value in args.items():
         if isinstance(value, dict):
             _check_block(value, f"{where}.{key}", problems)
+
+
+def _is_registry(name: str) -> bool:
+    """Whether ``@name`` names a function registry (never another attribute of the registry class,
+    such as ``@__dict__`` or ``@resolve``)."""
+    return not name.startswith("_") and isinstance(getattr(registry, name, None), catalogue.Registry)
+
+
+def _registry_names() -> list[str]:
+    return sorted(n for n in dir(registry) if _is_registry(n))
 
 
 def _check_args(

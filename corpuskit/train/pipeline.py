@@ -10,6 +10,7 @@ saves atomically; ``corpuskit.load(path)`` loads.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import shutil
@@ -26,6 +27,7 @@ from thinc.api import Model, NumpyOps, Optimizer, get_current_ops, set_current_o
 from .. import __version__
 from ..doc import Doc
 from ..errors import ConfigError, UsageError
+from ..limits import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, read_bounded
 from .component import Component, TrainingError, set_dropout_rate
 from .config import import_factory, interpolate_config, resolve_block, resolve_training, validate_config
 from .example import Example
@@ -424,21 +426,61 @@ class Pipeline:
             raise
 
     def from_disk(self, path: str | Path) -> Pipeline:
-        """Load weights saved by :meth:`to_disk` into this pipeline (built from the same config)."""
+        """Load weights saved by :meth:`to_disk` into this pipeline (built from the same config).
+
+        Every file is read bounded (:mod:`corpuskit.limits`: regular files only, at most
+        ``MAX_WEIGHTS_BYTES``); a bad file is a one-line :class:`UsageError` naming it.
+        """
         path = Path(path)
-        try:
-            self.tok2vec.from_bytes((path / "tok2vec.bin").read_bytes())
-            for comp in self.components:
-                comp.from_bytes((path / f"{comp.name}.bin").read_bytes())
-            meta = srsly.read_json(path / "meta.json")
-        except OSError as e:
+        meta = _read_meta(path / "meta.json")
+        if "pipeline" in meta and meta["pipeline"] != self.pipe_names:
             raise UsageError(
-                f"{str(path)!r} is not a corpuskit model directory: {e.strerror}: {e.filename}"
-            ) from None
-        except (ValueError, KeyError) as e:
-            raise UsageError(f"{str(path)!r}: the saved weights do not fit its config.cfg: {e}") from None
+                f"{path / 'meta.json'}: 'pipeline' is {meta['pipeline']!r} but config.cfg builds "
+                f"{self.pipe_names!r}"
+            )
+        parts: list[tuple[str, Any]] = [("tok2vec", self.tok2vec), *((c.name, c) for c in self.components)]
+        for name, part in parts:
+            file = path / f"{name}.bin"
+            data = _read_model_file(file, MAX_WEIGHTS_BYTES, "weights file")
+            try:
+                part.from_bytes(data)
+            except Exception as e:  # thinc and msgpack raise many types for bytes that do not fit
+                reason = " ".join(str(e).split())[:200] or type(e).__name__
+                raise UsageError(f"{file}: the saved weights do not fit config.cfg ({reason})") from None
         self.meta.update(meta)
         return self
+
+
+_META_TYPES: dict[str, type | tuple[type, ...]] = {
+    "lang": str,
+    "pipeline": list,
+    "labels": dict,
+    "corpuskit_version": str,
+}
+
+
+def _read_model_file(file: Path, limit: int, what: str) -> bytes:
+    if not file.exists() and not file.is_symlink():
+        raise UsageError(f"{file}: missing: {file.parent} is not a complete corpuskit model directory")
+    return read_bounded(file, limit, what=what)
+
+
+def _read_meta(file: Path) -> dict[str, Any]:
+    """meta.json of a model folder: a JSON object whose known keys have their types."""
+    data = _read_model_file(file, MAX_CONFIG_BYTES, "meta.json")
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, RecursionError) as e:
+        raise UsageError(f"{file}: not valid JSON ({type(e).__name__})") from None
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{file}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
+    if not isinstance(meta, dict):
+        raise UsageError(f"{file}: a JSON {type(meta).__name__}, expected an object")
+    for key, kind in _META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            want = kind.__name__ if isinstance(kind, type) else kind
+            raise UsageError(f"{file}: {key!r} is {meta[key]!r}, expected a {want}")
+    return meta
 
 
 def load(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Pipeline:
