@@ -175,7 +175,6 @@ def _convert_one(job: tuple[Path, str], options: dict[str, Any]) -> tuple[list[t
     file, name = job
     reports: list[Any] = []
     with tempfile.TemporaryDirectory(prefix="corpuskit-ray-") as tmp:
-        options = {"jobs": 1, **options}  # a task uses its one CPU unless --jobs says otherwise
         result = convert_corpus(file, tmp, converter=name, on_report=reports.append, **options)
         files = [(str(p.relative_to(tmp)), p.read_bytes()) for p in result.paths]
         counts = (result.n_docs, result.n_sents, result.n_tokens)
@@ -263,6 +262,11 @@ def convert_corpus_ray(
             if on_report is not None:
                 on_report(report)
 
+    # a file larger than one shard is cut into parts planned for --jobs (default: this machine's
+    # CPUs); the task plans the same parts, so the shards end where a local run ends them
+    from .parts import default_jobs
+
+    options = {**options, "jobs": options.get("jobs") or default_jobs()}
     jobs = [(f, name) for f, name, _ in files]
     try:
         map_tasks(_convert_one, jobs, shared=options, ray=ray, workers=workers, on_result=write)
