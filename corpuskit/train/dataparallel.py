@@ -57,7 +57,8 @@ def set_flat_params(nlp: Pipeline, flat: np.ndarray) -> None:
     for node, name in _param_slots(nlp):
         old = node.get_param(name)
         size = int(old.size)
-        node.set_param(name, node.ops.asarray(flat[start : start + size].reshape(old.shape).copy(), dtype="f"))
+        value = flat[start : start + size].reshape(old.shape).copy()  # the object store's are read-only
+        node.set_param(name, node.ops.asarray(value, dtype="f"))
         start += size
 
 
