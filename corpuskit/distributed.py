@@ -26,7 +26,15 @@ from typing import Any, TypeVar
 
 from .errors import CorpusError, UsageError
 
-__all__ = ["RayAddress", "WorkerDied", "convert_corpus_ray", "map_tasks", "ray_session", "require_ray"]
+__all__ = [
+    "RayAddress",
+    "WorkerDied",
+    "check_files_ray",
+    "convert_corpus_ray",
+    "map_tasks",
+    "ray_session",
+    "require_ray",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -282,3 +290,42 @@ def convert_corpus_ray(
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _check_one(path: str, options: Any) -> Any:
+    """In a task: the per-file checks of one file (``corpuskit check FILE``)."""
+    from .debug import check_files
+
+    return check_files([path], options=options)
+
+
+def check_files_ray(
+    paths: Sequence[str | Path], *, options: Any, ray: RayAddress, workers: int | None = None
+) -> Any:
+    """:func:`corpuskit.debug.check_files`, one Ray task per corpus file (directories are
+    listed here first). The findings of the files are kept in file order, so
+    :func:`corpuskit.debug.report.render_check_lines` prints what a local run prints."""
+    from .corpus import iter_corpus_files
+    from .debug.findings import Report
+    from .errors import FormatError
+
+    files: list[str] = []
+    for path in paths:
+        if not Path(path).is_dir():
+            files.append(str(path))
+            continue
+        try:
+            found = [
+                str(f)
+                for f, _, _ in iter_corpus_files(path, converter=options.converter, encoding=options.encoding)
+            ]
+        except FormatError:
+            found = [str(path)]  # the task meets the same error and reports it as a local run does
+        files.extend(found)
+    reports = map_tasks(_check_one, files, shared=options, ray=ray, workers=workers)
+    merged = Report([], {}, reports[0].checks_run if reports else [], sorted(options.ignore), {})
+    for report in reports:
+        merged.findings.extend(report.findings)
+        for split, names in report.files.items():
+            merged.files.setdefault(split, []).extend(names)
+    return merged

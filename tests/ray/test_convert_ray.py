@@ -63,3 +63,13 @@ def test_ray_takes_an_optional_address() -> None:
     assert normalize_ray_args(["--ray", "--workers", "2"]) == ["--ray=auto", "--workers", "2"]
     assert normalize_ray_args(["--ray", "10.0.0.5:6379", "in"]) == ["--ray", "10.0.0.5:6379", "in"]
     assert normalize_ray_args(["--ray", "ray://head:10001"]) == ["--ray", "ray://head:10001"]
+
+
+def test_check_with_ray_prints_what_a_local_run_prints(ray_local: Any, tmp_path: Path) -> None:
+    files = sorted(str(p) for p in (FIXTURES / "conllu").glob("*.conllu"))
+    for args in (files, [str(FIXTURES / "conllu")], [str(FIXTURES / "conllu"), "--infos"]):
+        local = CliRunner().invoke(cli, ["check", *args])
+        remote = CliRunner().invoke(cli, ["check", "--ray", *args, "--workers", "2"])
+        assert local.exit_code == remote.exit_code == 1  # the broken_* files have errors
+        assert remote.stdout == local.stdout
+        assert local.stdout.count("broken_") >= 8
