@@ -159,7 +159,7 @@ class _Run:
         self.best_step: int | None = None
 
     def get(self, refs: list[Any]) -> list[Any]:
-        from ray.exceptions import RayActorError, RayTaskError
+        from ray.exceptions import RayActorError, RayError, RayTaskError
 
         out = []
         for k, ref in enumerate(refs):
@@ -171,6 +171,8 @@ class _Run:
                 if isinstance(e.cause, CorpusError):
                     raise e.cause from None
                 raise CorpusError(f"training worker {k} failed at step {self.step}: {e}") from None
+            except RayError as e:  # its node or its objects lost
+                raise WorkerDied(self._died(k, e)) from None
         return out
 
     def _died(self, k: int, e: BaseException) -> str:
