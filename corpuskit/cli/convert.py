@@ -139,6 +139,8 @@ def convert_cli(
         )  # fmt: skip
         _summary(result)
         return
+    if ray_address is not None:
+        click.echo("--ray: INPUT gives one output (a file, --concatenate or -); converting it here", err=True)
     progress = _Progress(_input_size(input_path) if input_path.exists() else 0)
 
     def on_file(path: Path, name: str, reason: str) -> None:
