@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, overload
+
+from .views import Token, doc_from_spacy, doc_to_json, doc_to_spacy, iter_tokens, span_char_offsets
 
 __all__ = [
     "PROVENANCE_KEY",
     "Doc",
     "Span",
+    "Token",
     "line_runs",
     "lines_from_runs",
     "sent_starts_from_heads",
@@ -53,17 +56,83 @@ def lines_from_runs(runs: list[int]) -> list[int]:
 
 @dataclass(slots=True, frozen=True)
 class Span:
-    """Tokens ``start`` to ``end`` (exclusive) of a Doc, with a label."""
+    """Tokens ``start`` to ``end`` (exclusive) of a Doc, with a label.
+
+    A span in ``doc.ents`` (or from ``doc[a:b]``, ``doc.sents``) knows its doc, so it reads as
+    spaCy's does: ``text``, ``start_char``, ``end_char``, ``label_``, ``len(span)``, its tokens.
+    """
 
     start: int
     end: int
     label: str
     kb_id: str = ""
     id: str = ""
+    _doc: Doc | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError(f"Span end {self.end} is before its start {self.start}")
+
+    @property
+    def doc(self) -> Doc:
+        """The Doc the span belongs to (ValueError for a span built on its own)."""
+        if self._doc is None:
+            raise ValueError(
+                f"Span {self.start}:{self.end} ({self.label!r}) belongs to no Doc; take spans from "
+                "doc.ents, doc.sents or doc[a:b] to read their text"
+            )
+        return self._doc
+
+    @property
+    def label_(self) -> str:
+        return self.label
+
+    @property
+    def kb_id_(self) -> str:
+        return self.kb_id
+
+    @property
+    def id_(self) -> str:
+        return self.id
+
+    @property
+    def text(self) -> str:
+        words = self.doc.words
+        spaces = self.doc.spaces or []
+        end = self.end
+        return "".join(words[k] + (" " if spaces[k] and k < end - 1 else "") for k in range(self.start, end))
+
+    @property
+    def text_with_ws(self) -> str:
+        spaces = self.doc.spaces or []
+        return self.text + (" " if self.end > self.start and spaces[self.end - 1] else "")
+
+    @property
+    def start_char(self) -> int:
+        return span_char_offsets(self.doc, self.start, self.end)[0]
+
+    @property
+    def end_char(self) -> int:
+        return span_char_offsets(self.doc, self.start, self.end)[1]
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter_tokens(self.doc, self.start, self.end)
+
+    def __getitem__(self, i: int) -> Token:
+        n = self.end - self.start
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"token {i} of a span of {n} tokens")
+        return Token(self.doc, self.start + i)
+
+
+def _bound(span: Span, doc: Doc) -> Span:
+    object.__setattr__(span, "_doc", doc)
+    return span
 
 
 _TOKEN_FIELDS = (
@@ -212,15 +281,73 @@ class Doc:
         bounds = list(zip(starts, [*starts[1:], n], strict=True))
         return bounds
 
-    def sents(self) -> Iterator[tuple[int, int]]:
-        """Iterate over the sentence bounds (see :meth:`sentence_bounds`)."""
-        yield from self.sentence_bounds()
+    # -- spaCy-like views (corpuskit.views): nothing is copied ------------------------------------
+
+    @overload
+    def __getitem__(self, i: int) -> Token: ...
+    @overload
+    def __getitem__(self, i: slice) -> Span: ...
+    def __getitem__(self, i: int | slice) -> Token | Span:
+        """``doc[i]`` a :class:`~corpuskit.views.Token`, ``doc[a:b]`` a :class:`Span` (no label)."""
+        n = len(self.words)
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            if step != 1:
+                raise ValueError("a Doc slice takes no step")
+            return _bound(Span(start, max(start, stop), ""), self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"token {i} of a doc of {n} tokens")
+        return Token(self, i)
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter_tokens(self, 0, len(self.words))
+
+    @property
+    def sents(self) -> Iterator[Span]:
+        """The sentences as Spans (see :meth:`sentence_bounds`)."""
+        for start, end in self.sentence_bounds():
+            yield _bound(Span(start, end, ""), self)
+
+    def to_json(self) -> dict[str, Any]:
+        """The doc in spaCy's ``Doc.to_json()`` shape."""
+        return doc_to_json(self)
+
+    def to_spacy(self, vocab: Any = None) -> Any:
+        """A ``spacy.tokens.Doc`` (needs spaCy: ``pip install 'corpuskit[spacy]'``)."""
+        return doc_to_spacy(self, vocab)
+
+    @classmethod
+    def from_spacy(cls, sdoc: Any) -> Doc:
+        """A Doc with the annotation of a ``spacy.tokens.Doc``."""
+        return doc_from_spacy(sdoc)
 
     @property
     def provenance(self) -> dict[str, Any]:
         """``{"source": ..., "runs": [first line, count, ...]}`` as stored in a DocBin's user
         data (see :func:`line_runs`)."""
         return {"source": self.source, "runs": None if self.lines is None else line_runs(self.lines)}
+
+
+# ``Doc.ents`` is a property over its slot: assigning binds each span to the doc, so that
+# ``ent.text`` and ``ent.start_char`` work; reading returns the stored list itself.
+_ENTS_SLOT: Any = Doc.__dict__["ents"]
+
+
+def _get_ents(doc: Doc) -> list[Span] | None:
+    value: list[Span] | None = _ENTS_SLOT.__get__(doc, Doc)
+    return value
+
+
+def _set_ents(doc: Doc, ents: list[Span] | None) -> None:
+    if ents:
+        for span in ents:
+            object.__setattr__(span, "_doc", doc)
+    _ENTS_SLOT.__set__(doc, ents)
+
+
+Doc.ents = property(_get_ents, _set_ents)  # type: ignore[assignment,misc]
 
 
 def sent_starts_from_heads(heads: Sequence[int | None]) -> list[bool] | None:

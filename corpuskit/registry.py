@@ -14,7 +14,24 @@ import numpy.typing as npt
 from .doc import Doc
 from .errors import UsageError
 
-__all__ = ["Converter", "FileScan", "get_converter", "list_converters", "registry"]
+__all__ = [
+    "SPACY_CONVERTER_NAMES",
+    "Converter",
+    "FileScan",
+    "converter_name",
+    "get_converter",
+    "list_converters",
+    "registry",
+]
+
+#: ``spacy convert -c`` names -> corpuskit's converters reading the same format (spaCy's
+#: ``CONVERTERS``: ``ner`` is its ``conll_ner_to_docs``, ``conllubio`` its ``conllu_to_docs``).
+SPACY_CONVERTER_NAMES = {"ner": "conll", "conllubio": "conllu"}
+
+
+def converter_name(name: str) -> str:
+    """corpuskit's name for a converter name, spaCy's (``ner``, ``conllubio``) included."""
+    return SPACY_CONVERTER_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ __all__ = ["cli", "main"]
 _COMMANDS = {
     "convert": "corpuskit.cli.convert:convert_cli",
     "debug-data": "corpuskit.cli.debug_data:debug_data_cli",
+    "debug": "corpuskit.cli.debug_data:debug_group",
     "check": "corpuskit.cli.check:check_cli",
     "init-config": "corpuskit.cli.train:init_config_cli",
     "train": "corpuskit.cli.train:train_cli",
     "evaluate": "corpuskit.cli.train:evaluate_cli",
+    "apply-fixes": "corpuskit.cli.apply_fixes:apply_fixes_cli",
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..corpus import SPACY_FORMAT, convert_corpus
+from ..registry import converter_name
 from ..transforms import load_ner_map
 from .ray_options import RayCommand, check_ray_options, ray_options
 
@@ -52,7 +53,9 @@ def _input_size(path: Path) -> int:
     "-c",
     default="auto",
     show_default=True,
-    help="Input format: auto, or an installed converter (conllu, conll, iob, json, jsonl...).",
+    help="Input format: auto, or an installed converter (conllu, conll, iob, json, jsonl...; "
+    "spaCy's names ner and conllubio work too).",
+    callback=lambda _ctx, _param, value: converter_name(value),
 )
 @click.option(
     "--file-type",

@@ -9,16 +9,44 @@ from pathlib import Path
 import click
 
 from ..console import quote_path
+from ..registry import converter_name
 
-__all__ = ["debug_data_cli"]
+__all__ = ["debug_data_cli", "debug_group"]
 
 _LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]+)?$")
 _PROGRESS_MIN = 4 << 20  # show a bar for inputs over 4 MB
 
 
+def _from_config(args: list[str], lang: str | None) -> tuple[list[str], str | None]:
+    """spaCy's form ``CONFIG --paths.train T --paths.dev D`` (any ``--section.key`` override):
+    the corpora and language of the config (corpuskit's or spaCy's), found by its content."""
+    from ..train.config import is_config_file, parse_overrides, read_config
+
+    positional = [a for i, a in enumerate(args) if not a.startswith("--") and not _is_value(args, i)]
+    overrides = parse_overrides([a for i, a in enumerate(args) if a.startswith("--") or _is_value(args, i)])
+    if len(positional) != 1 or not is_config_file(positional[0]):
+        if overrides:
+            raise click.UsageError(
+                f"{' '.join(a for a in args if a.startswith('--'))}: overrides go with a CONFIG "
+                "(debug-data CONFIG --paths.train T --paths.dev D)"
+            )
+        return args, lang
+    cfg, _ = read_config(positional[0], overrides=overrides)
+    paths = [str(p) for p in (cfg["paths"].get("train"), cfg["paths"].get("dev")) if p]
+    if not paths:
+        raise click.UsageError(f"{positional[0]}: no corpus; give --paths.train T [--paths.dev D]")
+    return paths, lang or cfg["nlp"].get("lang")
+
+
+def _is_value(args: list[str], i: int) -> bool:
+    """Whether ``args[i]`` is the value of a ``--section.key`` override before it."""
+    prev = args[i - 1] if i else ""
+    return prev.startswith("--") and "." in prev and "=" not in prev and not args[i].startswith("--")
+
+
 def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | None, str | None]:
-    """TRAIN [DEV], or the older form LANG TRAIN [DEV]."""
-    args = list(paths)
+    """TRAIN [DEV], the older form LANG TRAIN [DEV], or spaCy's CONFIG --paths.train T ..."""
+    args, lang = _from_config(list(paths), lang)
     if args and not Path(args[0]).exists() and _LANG.match(args[0]) and len(args) >= 2:
         lang = lang or args.pop(0)
     if not args:
@@ -31,8 +59,11 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
     return args[0], (args[1] if len(args) > 1 else None), lang
 
 
-@click.command("debug-data", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, metavar="TRAIN [DEV]")
+@click.command(
+    "debug-data",
+    context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
+)
+@click.argument("paths", nargs=-1, metavar="TRAIN [DEV] | CONFIG --paths.train T --paths.dev D")
 @click.option("--verbose", "-V", is_flag=True, help="More examples per finding and the label counts.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
@@ -41,7 +72,14 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
 @click.option("--ignore", multiple=True, metavar="ID", help="A check id not to run (repeatable).")
 @click.option("--no-warnings", "-NW", is_flag=True, help="Show errors only (the exit code is unchanged).")
 @click.option("--lang", help="Reference tokenizer language for misaligned-tokens (e.g. en).")
-@click.option("--converter", "-c", default="auto", show_default=True, help="Input format of text corpora.")
+@click.option(
+    "--converter",
+    "-c",
+    default="auto",
+    show_default=True,
+    help="Input format of text corpora.",
+    callback=lambda _ctx, _param, value: converter_name(value),
+)
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--max-examples", type=click.IntRange(0), default=None, help="Examples kept per check.")
 @click.option(
@@ -139,3 +177,11 @@ class _Progress:
             self._bar.__enter__()  # type: ignore[attr-defined]
         self._bar.update(max(0, done - self._last))  # type: ignore[attr-defined]
         self._last = done
+
+
+@click.group("debug")
+def debug_group() -> None:
+    """spaCy v3's spelling: `corpuskit debug data` is `corpuskit debug-data`."""
+
+
+debug_group.add_command(debug_data_cli, name="data")

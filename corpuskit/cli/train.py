@@ -11,6 +11,7 @@ import click
 
 from ..errors import UsageError
 from ..io import atomic_open
+from ..registry import converter_name
 from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["evaluate_cli", "init_config_cli", "train_cli"]
@@ -56,6 +57,18 @@ def init_config_cli(output: Path, pipeline: str, lang: str) -> None:
     )
 
 
+_SPACY_VERBOSE = ("-V", "-VV", "--verbose")
+
+
+def _converter(_ctx: Any, _param: Any, value: str) -> str:
+    """``-c``: the corpus format (spaCy's converter names too); spaCy's ``-c code.py`` is refused."""
+    if value.endswith(".py"):
+        raise UsageError(
+            f"-c {value}: here -c names the corpus format; corpuskit runs no custom code (spaCy's --code)"
+        )
+    return converter_name(value)
+
+
 def _split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Positional arguments and ``--section.key value`` overrides, in any order."""
     positional: list[str] = []
@@ -63,6 +76,13 @@ def _split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
     i = 0
     while i < len(args):
         arg = args[i]
+        if arg in _SPACY_VERBOSE:
+            i += 1  # spaCy's -V: corpuskit's training table already shows everything
+            continue
+        if arg.split("=")[0] in ("--code", "--code-path"):
+            raise UsageError(
+                f"{arg}: corpuskit runs no custom code (spaCy's --code); see docs/migrating-from-spacy.md"
+            )
         if arg.startswith("--"):
             if "." not in arg.split("=")[0]:
                 raise UsageError(
@@ -78,10 +98,88 @@ def _split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return positional, overrides
 
 
+def _data_checks(check: Any, train_path: str, dev_path: str) -> None:
+    """Print the data checks' outcome; exit 1 when they found errors."""
+    if check.errors:
+        click.echo(
+            f"corpuskit: error: the data has {len(check.errors)} error(s); training refused:", err=True
+        )
+        for line in check.errors[:20]:
+            click.echo(f"  {line}", err=True)
+        if len(check.errors) > 20:
+            click.echo(f"  ... and {len(check.errors) - 20} more", err=True)
+        click.echo(
+            f"See `corpuskit debug-data {train_path} {dev_path} --verbose`, "
+            "or train anyway with --no-validate.",
+            err=True,
+        )
+        sys.exit(1)
+    if check.warnings:
+        codes = sorted({w.split(":")[0] for w in check.warnings})
+        click.echo(
+            f"Data checks: {len(check.warnings)} warning(s) ({', '.join(codes)}); "
+            f"see `corpuskit debug-data {train_path} {dev_path}`",
+            err=True,
+        )
+
+
 def _fmt(value: Any, *, pct: bool = True) -> str:
     if value is None:
         return "-"
     return f"{value * 100:.2f}" if pct else f"{value:.2f}"
+
+
+def _corpus_paths(
+    positional: list[str], overrides: dict[str, Any]
+) -> tuple[str | None, str | None, str | None]:
+    """TRAIN, DEV and CONFIG from the positional arguments, in either form, the config found by
+    its content wherever it stands: ``CONFIG [--paths.train T --paths.dev D]`` (spaCy v3) or
+    ``TRAIN DEV [CONFIG]``. TRAIN and DEV are None when they come from the config."""
+    from ..train.config import is_config_file
+
+    forms = "TRAIN DEV [CONFIG], or CONFIG --paths.train TRAIN --paths.dev DEV"
+    if not positional or len(positional) > 3:
+        raise UsageError(f"expected {forms}; got {len(positional)} argument(s): {positional}")
+    for p in positional:
+        if not Path(p).exists():
+            raise UsageError(f"{p!r} does not exist (expected {forms})")
+    configs = [p for p in positional if is_config_file(p)]
+    corpora = [p for p in positional if p not in configs]
+    if len(configs) > 1:
+        raise UsageError(f"more than one config given ({', '.join(configs)}); expected {forms}")
+    if len(positional) in (1, 3) and not configs:
+        raise UsageError(
+            f"expected {forms}; none of {', '.join(positional)} is a config file (a config's first "
+            "line is a [section] header, as `corpuskit init-config` or `spacy init config` write)"
+        )
+    if len(corpora) == 1:
+        raise UsageError(f"one corpus given ({corpora[0]}); expected {forms}")
+    config = configs[0] if configs else None
+    if not corpora:
+        return None, None, config
+    for key, value in (("paths.train", corpora[0]), ("paths.dev", corpora[1])):
+        given = overrides.get(key)
+        if given is not None and Path(str(given)) != Path(value):
+            raise UsageError(
+                f"--{key} {given} and the corpus argument {value} disagree; give each corpus once "
+                f"(either {forms})"
+            )
+    return corpora[0], corpora[1], config
+
+
+def _checked_config(
+    config_path: str | None, overrides: dict[str, Any]
+) -> tuple[str | None, str | None, list[str]]:
+    """Validate the config with the overrides (every problem at once, before any data is read);
+    return its [paths] train and dev and the notes on what a spaCy config had that is ignored."""
+    from ..train.config import interpolate_config, read_config, validate_config
+
+    cfg, ignored = read_config(config_path, overrides=overrides, interpolate=False)
+    resolved = interpolate_config(cfg)
+    validate_config(resolved)
+    paths = resolved.get("paths") or {}
+    train, dev = paths.get("train"), paths.get("dev")
+    return (str(train) if train else None), (str(dev) if dev else None), ignored
 
 
 @click.command(
@@ -90,25 +188,35 @@ def _fmt(value: Any, *, pct: bool = True) -> str:
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
 @click.argument(
-    "args", metavar="TRAIN DEV [CONFIG] [--section.key VALUE ...]", nargs=-1, type=click.UNPROCESSED
+    "args",
+    metavar="[CONFIG | TRAIN DEV [CONFIG]] [--paths.train T --paths.dev D] [--section.key VALUE ...]",
+    nargs=-1,
+    type=click.UNPROCESSED,
 )
 @click.option(
     "--output",
     "-o",
     "output",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Directory for model-best and model-last.",
+    default=None,
+    help="Directory for model-best and model-last (none: train and report, save nothing).",
 )
 @click.option(
     "--gpu-id", "-g", type=int, default=None, help="GPU to train on (default: [system] gpu; -1 = CPU)."
 )
 @click.option("--no-validate", is_flag=True, help="Train even if the debug-data checks find errors.")
-@click.option("--converter", "-c", default="auto", show_default=True, help="Format of TRAIN and DEV.")
+@click.option(
+    "--converter",
+    "-c",
+    default="auto",
+    show_default=True,
+    help="Format of TRAIN and DEV (spaCy's converter names ner and conllubio work too).",
+    callback=_converter,
+)
 @ray_options
 def train_cli(
     args: tuple[str, ...],
-    output: Path,
+    output: Path | None,
     gpu_id: int | None,
     no_validate: bool,
     converter: str,
@@ -117,8 +225,10 @@ def train_cli(
 ) -> None:
     """Train a pipeline on TRAIN, evaluating on DEV (.spacy files or dirs, or any corpus format).
 
-    CONFIG defaults to the config init-config writes for the annotation TRAIN has. Overrides such
-    as --training.max_epochs 3 change single settings.
+    Both forms work: `train TRAIN DEV [CONFIG]` and spaCy's `train CONFIG --paths.train T
+    --paths.dev D`; the config (corpuskit's, or one `spacy init config` wrote) is found by its
+    content. CONFIG defaults to the config init-config writes for the annotation TRAIN has.
+    Overrides such as --training.max_epochs 3 change single settings; an unknown key is refused.
     """
     from ..train.config import parse_overrides
     from ..train.loop import train_pipeline
@@ -126,44 +236,32 @@ def train_cli(
 
     ray_address = check_ray_options(ray_address, workers)
     positional, override_args = _split_args(args)
-    if len(positional) not in (2, 3):
-        raise UsageError(f"expected TRAIN DEV [CONFIG], got {len(positional)} argument(s): {positional}")
-    train_path, dev_path = positional[0], positional[1]
-    config_path = positional[2] if len(positional) == 3 else None
     overrides = parse_overrides(override_args)
+    train_arg, dev_arg, config_path = _corpus_paths(positional, overrides)
+    train_cfg, dev_cfg, ignored = _checked_config(config_path, overrides)
+    train_path, dev_path = train_arg or train_cfg, dev_arg or dev_cfg
+    if train_path is None or dev_path is None:
+        missing = "--paths.train" if train_path is None else "--paths.dev"
+        raise UsageError(
+            f"no {'training' if train_path is None else 'development'} corpus: give {missing} PATH"
+        )
     for p in (train_path, dev_path):
         if not Path(p).exists():
             raise UsageError(f"corpus {p!r} does not exist")
+    if ignored:
+        click.echo("Ignored: these spaCy settings have no corpuskit equivalent:", err=True)
+        for note in ignored:
+            click.echo(f"  {note}", err=True)
     if not no_validate:
-        check = check_corpus(train_path, dev_path, converter=converter)
-        if check.errors:
-            click.echo(
-                f"corpuskit: error: the data has {len(check.errors)} error(s); training refused:", err=True
-            )
-            for line in check.errors[:20]:
-                click.echo(f"  {line}", err=True)
-            if len(check.errors) > 20:
-                click.echo(f"  ... and {len(check.errors) - 20} more", err=True)
-            click.echo(
-                f"See `corpuskit debug-data {train_path} {dev_path} --verbose`, "
-                "or train anyway with --no-validate.",
-                err=True,
-            )
-            sys.exit(1)
-        if check.warnings:
-            codes = sorted({w.split(":")[0] for w in check.warnings})
-            click.echo(
-                f"Data checks: {len(check.warnings)} warning(s) ({', '.join(codes)}); "
-                f"see `corpuskit debug-data {train_path} {dev_path}`",
-                err=True,
-            )
+        _data_checks(check_corpus(train_path, dev_path, converter=converter), train_path, dev_path)
     setup = setup_training(
         train_path, dev_path, config_path, overrides=overrides, gpu_id=gpu_id, converter=converter
     )
     nlp = setup.nlp
     click.echo(
         f"Training {', '.join(nlp.pipe_names)} on {len(setup.train_docs):,} docs, evaluating on "
-        f"{len(setup.dev_docs):,} docs ({setup.device}); saving to {output}",
+        f"{len(setup.dev_docs):,} docs ({setup.device}); "
+        + (f"saving to {output}" if output is not None else "saving nothing (no --output)"),
         err=True,
     )
     comps = {c.loss_column: c.name for c in nlp.components if c.loss_column}
@@ -205,7 +303,7 @@ def train_cli(
         click.echo("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
         if info.is_best:
             best = info
-    if best is not None:
+    if best is not None and output is not None:
         click.echo(
             f"Saved model-best (score {best.score * 100:.2f}, step {best.step}) and model-last in {output}",
             err=True,
@@ -252,7 +350,9 @@ def _print_scores(scores: dict[str, Any]) -> None:
 )
 @click.option("--gold-preproc", "-G", is_flag=True, help="Use the gold tokens instead of the tokenizer's.")
 @click.option("--gpu-id", "-g", type=int, default=-1, show_default=True, help="GPU to run on (-1 = CPU).")
-@click.option("--converter", "-c", default="auto", show_default=True, help="Format of DATA.")
+@click.option(
+    "--converter", "-c", default="auto", show_default=True, help="Format of DATA.", callback=_converter
+)
 def evaluate_cli(
     model: Path, data: Path, output: Path | None, gold_preproc: bool, gpu_id: int, converter: str
 ) -> None:

@@ -102,6 +102,15 @@ def empty_doc(batch: Batch, opts: Options) -> Iterator[Hit]:
             yield item.hit(None, message="the doc has no tokens")
 
 
+def _place(ex: Example) -> str:
+    """Where an earlier copy is: ``file:line``, or a .spacy file with its doc's source line."""
+    if ex.line is not None:
+        return f"{ex.file}:{ex.line}"
+    if ex.source_location is not None:
+        return f"{ex.file}, from {ex.source_location}"
+    return str(ex.file)
+
+
 def _duplicates(split: SplitStats, opts: Options) -> Iterator[Hit]:
     import numpy as np
 
@@ -115,11 +124,7 @@ def _duplicates(split: SplitStats, opts: Options) -> Iterator[Hit]:
         if j < keep:
             orig = split.location(locs[first[inverse[pos]]])
             ex = split.location(locs[pos])
-            where = f"{orig.file}:{orig.line}" if orig.line is not None else str(orig.file)
-            yield Hit(
-                Example(ex.file, ex.line, ex.doc, None, "", f"same text as doc {orig.doc} ({where})"),
-                split.name,
-            )
+            yield Hit(ex.saying(f"same text as doc {orig.doc} ({_place(orig)})"), split.name)
         else:
             yield Hit(Example(None), split.name)
 
@@ -165,11 +170,7 @@ def train_dev_overlap(stats: CorpusStats, opts: Options) -> Iterator[Hit]:
         if j < keep:
             orig = stats.train.location(tlocs[first[idx[pos]]])
             ex = stats.dev.location(dlocs[pos])
-            where = f"{orig.file}:{orig.line}" if orig.line is not None else str(orig.file)
-            yield Hit(
-                Example(ex.file, ex.line, ex.doc, None, "", f"same text as train doc {orig.doc} ({where})"),
-                "dev",
-            )
+            yield Hit(ex.saying(f"same text as train doc {orig.doc} ({_place(orig)})"), "dev")
         else:
             yield Hit(Example(None), "dev")
 

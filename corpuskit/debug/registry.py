@@ -102,3 +102,8 @@ def get_check(check_id: str) -> Check:
         return CHECKS[check_id]
     except KeyError:
         raise KeyError(f"unknown check id {check_id!r}; known: {', '.join(CHECKS)}") from None
+
+
+# The leakage checks live in a module of their own; importing it here registers them with the
+# registry, whoever imports it first.
+from . import leakage as _leakage  # noqa: E402, F401

@@ -170,10 +170,27 @@ class Component:
         self.model.finish_update(sgd)
 
     def add_label(self, label: str) -> None:
-        """Add a label before initialisation (kept sorted)."""
-        if label not in self.labels:
-            self.labels.append(label)
-            self.labels.sort()
+        """Add a label before initialisation (kept sorted; a known one changes nothing).
+
+        After initialisation a new label would change the output layer under the trained
+        weights (and a re-sorted list would shift every prediction), so it is refused, as
+        spaCy's E922; a component that can grow its output keeping what it learnt overrides
+        this (the entity recogniser).
+        """
+        if label in self.labels:
+            return
+        if self.is_initialized:
+            raise TrainingError(
+                f"{self.name!r}: cannot add the label {label!r} after initialisation (it would "
+                "change the trained output layer); add labels before nlp.initialize, or retrain"
+            )
+        self.labels.append(label)
+        self.labels.sort()
+
+    @property
+    def is_initialized(self) -> bool:
+        """Whether the model's weights are allocated (by initialisation or loading)."""
+        return any(node.has_param(p) is True for node in self.model.walk() for p in node.param_names)
 
     def _after_labels(self) -> None:
         """Hook run when the labels are set by :meth:`from_bytes` (default: set ``nO``)."""

@@ -9,11 +9,13 @@ value of the wrong type raises :class:`~corpuskit.errors.ConfigError` naming the
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
+import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
@@ -27,8 +29,13 @@ __all__ = [
     "BUILTIN_FACTORIES",
     "TrainingSettings",
     "default_config",
+    "did_you_mean",
+    "interpolate_config",
+    "is_config_file",
+    "join_problems",
     "load_config",
     "parse_overrides",
+    "read_config",
     "resolve_block",
     "resolve_training",
     "validate_config",
@@ -257,6 +264,51 @@ def parse_overrides(args: list[str]) -> dict[str, Any]:
     return out
 
 
+_SECTION_LINE = re.compile(r"^\[[A-Za-z_][\w.\-]*\]\s*$")
+
+
+def is_config_file(path: str | Path) -> bool:
+    """Whether ``path`` is a config file by its content: its first line that is not blank or a
+    comment is a ``[section]`` header (no corpus format starts so)."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        with p.open("rb") as f:
+            head = f.read(8192).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in head.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        return bool(_SECTION_LINE.match(stripped))
+    return False
+
+
+def did_you_mean(key: str, options: Iterable[str]) -> str:
+    """``"; did you mean 'max_epochs'?"`` when a close option exists, else ``""``."""
+    close = difflib.get_close_matches(key, [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _override_problems(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for key in overrides:
+        node: Any = base
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or parts[-1] not in node:
+            hint = ""
+            if isinstance(node, dict):
+                hint = did_you_mean(parts[-1], [k for k in node if not str(k).startswith("@")])
+            elif len(parts) > 1:
+                hint = did_you_mean(parts[0], base)
+            problems.append(f"config override --{key}: the config has no key {key!r}{hint}")
+    return problems
+
+
 def load_config(
     path: str | Path | None,
     *,
@@ -266,8 +318,20 @@ def load_config(
 ) -> Config:
     """Read a config file (or the default one for ``pipeline``) and apply ``overrides``.
 
-    An override must name an existing key (``training.max_epochs``).
+    An override must name an existing key (``training.max_epochs``). A config written by
+    ``spacy init config`` is translated (see :mod:`corpuskit.train.spacy_config`).
     """
+    return read_config(path, overrides=overrides, pipeline=pipeline, interpolate=interpolate)[0]
+
+
+def read_config(
+    path: str | Path | None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    pipeline: list[str] | None = None,
+    interpolate: bool = True,
+) -> tuple[Config, list[str]]:
+    """:func:`load_config`, and the settings of a spaCy config that were ignored (one note each)."""
     if path is None:
         text = default_config(pipeline or ["tagger", "parser", "ner"]).to_str()
         source = "the default config"
@@ -277,109 +341,215 @@ def load_config(
             text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise ConfigError(f"cannot read config {str(p)!r}: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{str(p)!r} is not a config file (not UTF-8 text)") from None
         source = str(p)
     overrides = dict(overrides or {})
     try:
         base = Config().from_str(text, interpolate=False)
     except Exception as e:
         raise ConfigError(f"{source}: not a valid config: {_one_line(e)}") from None
-    for key in overrides:
-        node: Any = base
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or parts[-1] not in node:
-            raise ConfigError(f"config override --{key}: the config has no key {key!r}")
+    from .spacy_config import from_spacy_config, is_spacy_config
+
+    spacy_cfg = is_spacy_config(base)
+    late = {k: overrides.pop(k) for k in list(overrides) if spacy_cfg and k == "system.gpu"}
+    problems = _override_problems(base, overrides)
+    if problems:
+        raise ConfigError(join_problems(problems))
     try:
-        return Config().from_str(text, overrides=overrides, interpolate=interpolate)
+        cfg = Config().from_str(text, overrides=overrides, interpolate=interpolate and not spacy_cfg)
     except Exception as e:
         raise ConfigError(f"{source}: {_one_line(e)}") from None
+    ignored: list[str] = []
+    if spacy_cfg:
+        try:
+            resolved = cfg.interpolate()
+        except Exception as e:
+            raise ConfigError(f"{source}: {_one_line(e)}") from None
+        translated, ignored = from_spacy_config(resolved, source)
+        _refuse_ignored_overrides(text, overrides, source)
+        if late:
+            translated["system"]["gpu"] = late["system.gpu"]
+        cfg = Config(translated)
+    return cfg, ignored
+
+
+def _refuse_ignored_overrides(text: str, overrides: Mapping[str, Any], source: str) -> None:
+    """An override of a spaCy setting that the translation ignores is refused, never ignored:
+    it is one whose value changes the spaCy config but not the corpuskit config."""
+    from .spacy_config import from_spacy_config
+
+    if not overrides:
+        return
+    try:
+        base = Config().from_str(text, interpolate=False).interpolate()
+        plain, _ = from_spacy_config(base, source)
+    except Exception:
+        return  # the config without the overrides has problems the overrides may fix
+    ignored = []
+    for key, value in overrides.items():
+        node: Any = base
+        for part in key.split("."):
+            node = node[part]
+        if node == value:
+            continue
+        alone = Config().from_str(text, overrides={key: value}, interpolate=False).interpolate()
+        if from_spacy_config(alone, source)[0] == plain:
+            ignored.append(f"--{key}")
+    if ignored:
+        raise ConfigError(
+            f"{', '.join(ignored)}: spaCy-only setting(s) with no corpuskit equivalent; an override "
+            "would be ignored, so it is refused (see docs/migrating-from-spacy.md)"
+        )
+
+
+_PARSE_ERROR = re.compile(r"\[line\s+(\d+)\]: '(.*?)'", re.S)
+_INTERPOLATION = re.compile(r"option '([^']+)' in section '([^']+)' contains an interpolation key '([^']+)'")
+
+
+def interpolate_config(config: Config) -> Config:
+    """``config.interpolate()``, a ``${section.key}`` naming no setting a one-line ConfigError."""
+    try:
+        return config.interpolate()
+    except Exception as e:
+        raise ConfigError(f"config: {_one_line(e)}") from None
 
 
 def _one_line(e: Exception) -> str:
+    """confection's error as one line of what was wrong (line number, section and key)."""
+    text = str(e)
+    parse = _PARSE_ERROR.search(text)
+    if "parsing errors" in text and parse:
+        bad = parse.group(2).replace("\\n", "").strip()
+        return f"line {parse.group(1)}: cannot parse {bad!r} (expected a [section] or key = value)"
+    ref = _INTERPOLATION.search(text)
+    if ref:
+        key, section, target = ref.groups()
+        return f"[{section}] {key}: ${{{target}}} names no setting of the config"
     if isinstance(e, ConfigValidationError) and e.errors:
-        err = e.errors[0]
-        return f"{'.'.join(str(x) for x in err.get('loc', []))}: {err.get('msg')}"
-    return " ".join(str(e).split())
+        return "; ".join(
+            f"{'.'.join(str(x) for x in err.get('loc', []))}: {err.get('msg')}" for err in e.errors
+        )
+    return " ".join(text.replace("Config validation error", "").split())
+
+
+def join_problems(problems: list[str]) -> str:
+    """One message naming every problem (each ``[section] key: what is wrong``)."""
+    if len(problems) == 1:
+        return problems[0] if problems[0].startswith("config") else f"config: {problems[0]}"
+    lines = "\n".join(f"  - {p.removeprefix('config: ')}" for p in problems)
+    return f"config: {len(problems)} problems:\n{lines}"
 
 
 def validate_config(config: Mapping[str, Any]) -> None:
-    """Check the sections, keys and types of an interpolated config; raise ConfigError naming the key."""
+    """Check the sections, keys and types of an interpolated config; raise ONE ConfigError naming
+    every wrong, missing or mistyped key."""
+    problems: list[str] = []
+    _validate(config, problems)
+    if problems:
+        raise ConfigError(join_problems(problems))
+
+
+def _validate(config: Mapping[str, Any], problems: list[str]) -> None:
     allowed = {"paths", "system", "nlp", "components", "training"}
     for section in config:
         if section not in allowed:
-            raise ConfigError(f"config: unknown section [{section}]; expected {sorted(allowed)}")
+            problems.append(
+                f"unknown section [{section}]{did_you_mean(section, allowed)}; expected {sorted(allowed)}"
+            )
     for section in ("paths", "system", "nlp", "components", "training"):
         if section not in config:
-            raise ConfigError(f"config: missing section [{section}]")
+            problems.append(f"missing section [{section}]")
     for section, schema in _SCHEMAS.items():
-        values = config[section]
+        values = config.get(section)
+        if not isinstance(values, Mapping):
+            continue
         for key in values:
             if key not in schema:
-                raise ConfigError(
-                    f"config: [{section}] has an unknown key {key!r}; expected one of {sorted(schema)}"
+                problems.append(
+                    f"[{section}] has an unknown key {key!r}{did_you_mean(key, schema)}; "
+                    f"expected one of {sorted(schema)}"
                 )
         for key, (expected, check) in schema.items():
             if key not in values:
-                raise ConfigError(f"config: [{section}] is missing the key {key!r} ({expected})")
-            if not check(values[key]):
-                raise ConfigError(f"config: [{section}] {key}: expected {expected}, got {values[key]!r}")
-    pipeline = config["nlp"]["pipeline"]
-    components = config["components"]
+                problems.append(f"[{section}] is missing the key {key!r} ({expected})")
+            elif not check(values[key]):
+                problems.append(f"[{section}] {key}: expected {expected}, got {values[key]!r}")
+    pipeline = config.get("nlp", {}).get("pipeline")
+    components = config.get("components")
+    if not isinstance(pipeline, list) or not isinstance(components, Mapping):
+        return
     for name in pipeline:
-        if name not in components:
-            raise ConfigError(f"config: [nlp] pipeline names {name!r} but there is no [components.{name}]")
-        section = components[name]
-        if not isinstance(section, dict) or "factory" not in section:
-            raise ConfigError(f"config: [components.{name}] is missing the key 'factory'")
-        if "model" not in section or not isinstance(section["model"], dict):
-            raise ConfigError(f"config: [components.{name}] is missing its [components.{name}.model] block")
-        import_factory(section["factory"])
-        if section["factory"] != "tok2vec":
-            _check_factory(name, section)
-        _check_block(section["model"], f"components.{name}.model")
-    factories = [components[n]["factory"] for n in pipeline]
+        _validate_component(name, components, problems)
+    factories = [components[n].get("factory") for n in pipeline if isinstance(components.get(n), Mapping)]
     if factories.count("tok2vec") != 1 or factories[0] != "tok2vec":
-        raise ConfigError("config: [nlp] pipeline must start with the one shared 'tok2vec' component")
-    for key in ("batch_size", "optimizer"):
-        if isinstance(config["training"][key], dict):
-            _check_block(config["training"][key], f"training.{key}")
+        problems.append("[nlp] pipeline must start with the one shared 'tok2vec' component")
+    training = config.get("training")
+    if isinstance(training, Mapping):
+        for key in ("batch_size", "optimizer"):
+            if isinstance(training.get(key), dict):
+                _check_block(training[key], f"training.{key}", problems)
 
 
-def _check_factory(name: str, section: Mapping[str, Any]) -> None:
+def _validate_component(name: str, components: Mapping[str, Any], problems: list[str]) -> None:
+    if name not in components:
+        problems.append(f"[nlp] pipeline names {name!r} but there is no [components.{name}]")
+        return
+    section = components[name]
+    if not isinstance(section, dict) or "factory" not in section:
+        problems.append(f"[components.{name}] is missing the key 'factory'")
+        return
+    if "model" not in section or not isinstance(section["model"], dict):
+        problems.append(f"[components.{name}] is missing its [components.{name}.model] block")
+        return
+    try:
+        import_factory(section["factory"])
+    except ConfigError as e:
+        problems.append(f"[components.{name}] {e}")
+        return
+    if section["factory"] != "tok2vec":
+        _check_factory(name, section, problems)
+    _check_block(section["model"], f"components.{name}.model", problems)
+
+
+def _check_factory(name: str, section: Mapping[str, Any], problems: list[str]) -> None:
     factory = section["factory"]
     try:
         func = registry.factories.get(factory)
     except Exception:
-        raise ConfigError(
-            f"config: [components.{name}] factory {factory!r} is not registered; known: "
+        problems.append(
+            f"[components.{name}] factory {factory!r} is not registered; known: "
             f"{sorted(registry.factories.get_all())}"
-        ) from None
+        )
+        return
     args = {k: v for k, v in section.items() if k != "factory"}
-    _check_args(func, args, f"components.{name}", skip={"name"})
+    _check_args(func, args, f"components.{name}", problems, skip={"name"})
 
 
-def _check_block(block: Mapping[str, Any], where: str) -> None:
+def _check_block(block: Mapping[str, Any], where: str, problems: list[str]) -> None:
     """Check a ``@registry`` block (recursively) against its function's signature."""
     refs = [k for k in block if k.startswith("@")]
     if not refs:
         for key, value in block.items():
             if isinstance(value, dict):
-                _check_block(value, f"{where}.{key}")
+                _check_block(value, f"{where}.{key}", problems)
         return
     reg_name = refs[0][1:]
     func_name = block[refs[0]]
     if not registry.has(reg_name, func_name):
-        raise ConfigError(f"config: [{where}] {refs[0]} = {func_name!r} is not registered")
+        problems.append(f"[{where}] {refs[0]} = {func_name!r} is not registered")
+        return
     func = registry.get(reg_name, func_name)
     args = {k: v for k, v in block.items() if not k.startswith("@")}
-    _check_args(func, args, where)
+    _check_args(func, args, where, problems)
     for key, value in args.items():
         if isinstance(value, dict):
-            _check_block(value, f"{where}.{key}")
+            _check_block(value, f"{where}.{key}", problems)
 
 
-def _check_args(func: Any, args: Mapping[str, Any], where: str, *, skip: set[str] | None = None) -> None:
+def _check_args(
+    func: Any, args: Mapping[str, Any], where: str, problems: list[str], *, skip: set[str] | None = None
+) -> None:
     sig = inspect.signature(func)
     params = {n: p for n, p in sig.parameters.items() if n not in (skip or set())}
     var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
@@ -392,21 +562,21 @@ def _check_args(func: Any, args: Mapping[str, Any], where: str, *, skip: set[str
             if var_kw:
                 continue
             expected = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
-            raise ConfigError(f"config: [{where}] has an unknown key {key!r}; expected one of {expected}")
+            problems.append(
+                f"[{where}] has an unknown key {key!r}{did_you_mean(key, expected)}; "
+                f"expected one of {expected}"
+            )
+            continue
         hint = hints.get(key)
         if hint is not None and not isinstance(value, dict) and not _matches(value, hint):
-            raise ConfigError(f"config: [{where}] {key}: expected {_describe(hint)}, got {value!r}")
+            problems.append(f"[{where}] {key}: expected {_describe(hint)}, got {value!r}")
     for name, p in params.items():
         if (
             p.default is inspect.Parameter.empty
-            and p.kind
-            in (
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                inspect.Parameter.KEYWORD_ONLY,
-            )
+            and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
             and name not in args
         ):
-            raise ConfigError(f"config: [{where}] is missing the key {name!r}")
+            problems.append(f"[{where}] is missing the key {name!r}")
 
 
 def _describe(hint: Any) -> str:

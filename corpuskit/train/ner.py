@@ -107,6 +107,9 @@ class EntityRecognizer(Component):
     def __init__(self, name: str, model: Model[Any, Any]) -> None:
         super().__init__(name, model, cfg={})
         self._tag_index: dict[str, int] = {}
+        #: Set by :meth:`add_label` after initialisation: an optimizer's state for the old
+        #: shapes is dropped at the next ``nlp.finish_update``.
+        self.resized = False
 
     @property
     def tag_names(self) -> list[str]:
@@ -126,6 +129,59 @@ class EntityRecognizer(Component):
 
     def _after_labels(self) -> None:
         self._set_n_tags()
+
+    @property
+    def _unseen(self) -> list[str]:
+        """Labels added after initialisation that no training example has shown yet: their tags
+        are never predicted, so adding a label leaves every existing prediction as it was."""
+        unseen: list[str] = self.cfg.setdefault("unseen_labels", [])
+        return unseen
+
+    def add_label(self, label: str) -> None:
+        """Add an entity label (a known one changes nothing).
+
+        Before :meth:`initialize` the label set is just extended. After it, the output layer (and
+        the CRF transitions) grow by the label's four tags, the trained weights kept as they are;
+        the new tags stay out of predictions until an update sees an entity of that label.
+        """
+        if label in self.labels:
+            return
+        output = self.model.get_ref("output_layer")
+        if not output.has_param("W"):
+            self.labels.append(label)
+            self.labels.sort()
+            return
+        ops = self.model.ops
+        T: Any = (
+            self.model.get_ref("transitions").get_param("T") if self.model.has_ref("transitions") else None
+        )
+        W: Any = output.get_param("W")
+        b: Any = output.get_param("b")
+        n_old = W.shape[0]
+        new_W: Any = ops.alloc2f(n_old + 4, W.shape[1])
+        new_W[:n_old] = W
+        new_b: Any = ops.alloc1f(n_old + 4)
+        new_b[:n_old] = b
+        self.labels.append(label)
+        layers = [output, *([self.model.get_ref("transitions")] if self.model.has_ref("transitions") else [])]
+        for layer in layers:  # thinc resizes a layer only while it holds no weights
+            for name in layer.param_names:
+                layer.set_param(name, None)
+        self._set_n_tags()
+        output.set_param("W", new_W)
+        output.set_param("b", new_b)
+        if self.model.has_ref("transitions"):
+            layer = self.model.get_ref("transitions")
+            new_T: Any = ops.alloc2f(n_old + 4, n_old + 4)
+            new_T[:n_old, :n_old] = T
+            layer.set_param("T", new_T)
+        for layer in layers:
+            for name in layer.param_names:
+                if layer.has_grad(name):  # a gradient of the old shape
+                    layer.set_grad(name, ops.alloc(layer.get_param(name).shape, dtype="f"))
+        self._unseen.append(label)
+        self._tag_index = {}
+        self.resized = True
 
     def _transitions(self) -> np.ndarray[Any, Any] | None:
         if not self.model.has_ref("transitions"):
@@ -155,6 +211,9 @@ class EntityRecognizer(Component):
             # Per-token log-probabilities.
             flat -= flat.max(axis=1, keepdims=True)
             flat -= np.log(np.exp(flat).sum(axis=1, keepdims=True))
+        if self._unseen:
+            index = self._index()
+            flat[:, [index[f"{p}-{label}"] for label in self._unseen for p in "BILU"]] = -1e30
         padded = _pad(flat, lengths, 0.0)
         tags = viterbi_biluo(padded, lengths, len(self.labels), transitions=transitions)
         return [tags[i, :n] for i, n in enumerate(lengths.tolist())]
@@ -175,6 +234,9 @@ class EntityRecognizer(Component):
             gold.extend(-1 if t is None else index.get(t, -1) for t in eg.get_aligned_ner())
         if not gold:
             return 0.0, [ops.alloc2f(*t.shape) for t in tokvecs]
+        if self._unseen:
+            seen = {span.label for eg in examples for span in eg.reference.ents or ()}
+            self._unseen[:] = [label for label in self._unseen if label not in seen]
         logits, backprop = self.model.begin_update(tokvecs)
         Z = ops.flatten(logits)
         lengths = [len(t) for t in tokvecs]

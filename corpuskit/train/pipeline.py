@@ -27,7 +27,7 @@ from .. import __version__
 from ..doc import Doc
 from ..errors import ConfigError, UsageError
 from .component import Component, TrainingError, set_dropout_rate
-from .config import import_factory, resolve_block, resolve_training, validate_config
+from .config import import_factory, interpolate_config, resolve_block, resolve_training, validate_config
 from .example import Example
 from .registry import registry
 from .scorer import score_tokenization
@@ -81,10 +81,7 @@ class Pipeline:
     def from_config(cls, config: Config | Mapping[str, Any]) -> Pipeline:
         """Validate ``config`` and build the (uninitialised) pipeline it describes."""
         raw = config if isinstance(config, Config) else Config(dict(config))
-        try:
-            cfg = raw.interpolate()
-        except Exception as e:
-            raise ConfigError(f"config: {' '.join(str(e).split())}") from None
+        cfg = interpolate_config(raw)
         validate_config(cfg)
         previous = get_current_ops()
         if type(previous) is NumpyOps:
@@ -156,27 +153,92 @@ class Pipeline:
         self._annotate([doc])
         return doc
 
-    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
-        """Annotate texts or Docs (in place) in batches of ``batch_size`` docs; yield them in order."""
+    def pipe(
+        self,
+        texts: Iterable[Any],
+        *,
+        batch_size: int | None = None,
+        n_process: int = 1,
+        as_tuples: bool = False,
+        disable: Iterable[str] = (),
+    ) -> Iterator[Any]:
+        """Annotate texts or Docs in batches of ``batch_size`` docs; yield them in order (spaCy's
+        ``nlp.pipe``).
+
+        Docs given are annotated in place (in one process). ``as_tuples``: the items are
+        ``(text, context)`` pairs and ``(doc, context)`` pairs come out. ``disable``: names of
+        components not to run. ``n_process`` > 1 annotates batches in that many worker processes
+        (-1: one per CPU), with the same results; the docs then come back as new objects.
+        """
+        skip = set(disable)
+        unknown = sorted(skip - set(self.pipe_names))
+        if unknown:
+            raise UsageError(
+                f"nlp.pipe: disable names no component {unknown}; the pipeline has {self.pipe_names}"
+            )
         size = batch_size or self.batch_size
+        if n_process == -1:
+            n_process = os.cpu_count() or 1
+        if n_process < 1:
+            raise UsageError(f"nlp.pipe: n_process must be a positive number or -1, got {n_process}")
+        if as_tuples:
+            return self._pipe_tuples(texts, size, n_process, skip)
+        if n_process > 1:
+            return self._pipe_processes(texts, size, n_process, skip)
+        return self._pipe_batches(texts, size, skip)
+
+    def _pipe_tuples(self, items: Iterable[Any], size: int, n_process: int, skip: set[str]) -> Iterator[Any]:
+        contexts: list[Any] = []
+
+        def texts() -> Iterator[Any]:
+            for item in items:
+                if not isinstance(item, tuple) or len(item) != 2:
+                    raise UsageError(
+                        f"nlp.pipe(as_tuples=True) takes (text, context) pairs, got {item!r:.60}"
+                    )
+                contexts.append(item[1])
+                yield item[0]
+
+        docs = (
+            self._pipe_processes(texts(), size, n_process, skip)
+            if n_process > 1
+            else (self._pipe_batches(texts(), size, skip))
+        )
+        for i, doc in enumerate(docs):
+            yield doc, contexts[i]
+            contexts[i] = None
+
+    def _pipe_batches(self, texts: Iterable[Any], size: int, skip: set[str]) -> Iterator[Doc]:
         batch: list[Doc] = []
         for item in texts:
             batch.append(self.make_doc(item) if isinstance(item, str) else item)
             if len(batch) >= size:
-                self._annotate(batch)
+                self._annotate(batch, skip)
                 yield from batch
                 batch = []
         if batch:
-            self._annotate(batch)
+            self._annotate(batch, skip)
             yield from batch
 
-    def _annotate(self, docs: list[Doc]) -> None:
+    def _pipe_processes(
+        self, texts: Iterable[Any], size: int, n_process: int, skip: set[str]
+    ) -> Iterator[Doc]:
+        import multiprocessing
+
+        state = (self.config.to_str(), self.to_bytes())
+        with multiprocessing.get_context().Pool(n_process, _worker_init, (state,)) as pool:
+            jobs = ((batch, sorted(skip)) for batch in _batches(texts, size))
+            for docs in pool.imap(_worker_annotate, jobs):
+                yield from docs
+
+    def _annotate(self, docs: list[Doc], skip: set[str] | None = None) -> None:
         nonempty = [d for d in docs if len(d)]
         if not nonempty:
             return
         tokvecs = self.tok2vec.predict(nonempty)
         for comp in self.components:
-            comp.set_annotations(nonempty, comp.predict(nonempty, tokvecs))
+            if not skip or comp.name not in skip:
+                comp.set_annotations(nonempty, comp.predict(nonempty, tokvecs))
 
     # -- training -------------------------------------------------------------------------------
 
@@ -266,6 +328,9 @@ class Pipeline:
         """Apply the accumulated gradients of every model."""
         self.tok2vec.finish_update(sgd)
         for comp in self.components:
+            if getattr(comp, "resized", False):
+                _forget_old_shapes(sgd, comp.model)
+                comp.resized = False  # type: ignore[attr-defined]
             comp.finish_update(sgd)
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int | None = None) -> dict[str, Any]:
@@ -304,6 +369,25 @@ class Pipeline:
             yield
 
     # -- serialisation --------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The weights, labels and meta as one msgpack blob (the config is :attr:`config`)."""
+        msg = {
+            "meta": dict(self.meta),
+            "tok2vec": self.tok2vec.to_bytes(),
+            "components": {c.name: c.to_bytes() for c in self.components},
+        }
+        data: bytes = srsly.msgpack_dumps(msg)
+        return data
+
+    def from_bytes(self, data: bytes) -> Pipeline:
+        """Load what :meth:`to_bytes` wrote into this pipeline (built from the same config)."""
+        msg = srsly.msgpack_loads(data)
+        self.tok2vec.from_bytes(msg["tok2vec"])
+        for comp in self.components:
+            comp.from_bytes(msg["components"][comp.name])
+        self.meta.update(msg["meta"])
+        return self
 
     def to_disk(self, path: str | Path) -> None:
         """Save the config, meta and weights to the directory ``path``, atomically.
@@ -367,3 +451,45 @@ def load(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Pip
     config = load_config(path / "config.cfg", overrides=overrides, interpolate=False)
     nlp = Pipeline.from_config(config)
     return nlp.from_disk(path)
+
+
+def _forget_old_shapes(sgd: Optimizer, model: Model[Any, Any]) -> None:
+    """Drop the optimizer's moments and averages of parameters whose shape changed (a resized
+    output layer: ``add_label`` after initialisation)."""
+    for node in model.walk():
+        for name in node.param_names:
+            if not node.has_param(name):
+                continue
+            shape = node.get_param(name).shape
+            key = (node.id, name)
+            for table in (sgd.mom1, sgd.mom2, sgd.averages or {}):
+                if key in table and table[key].shape != shape:
+                    del table[key]
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# The pipeline of a worker process of ``nlp.pipe(n_process=...)``.
+_WORKER: list[Pipeline] = []
+
+
+def _worker_init(state: tuple[str, bytes]) -> None:
+    config, data = state
+    _WORKER[:] = [Pipeline.from_config(Config().from_str(config, interpolate=False)).from_bytes(data)]
+
+
+def _worker_annotate(job: tuple[list[Any], list[str]]) -> list[Doc]:
+    items, skip = job
+    nlp = _WORKER[0]
+    docs = [nlp.make_doc(x) if isinstance(x, str) else x for x in items]
+    nlp._annotate(docs, set(skip))
+    return docs

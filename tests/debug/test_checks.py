@@ -403,6 +403,7 @@ def test_every_check_id_is_documented_and_tested():
     here = Path(__file__).read_text(encoding="utf-8") + (
         Path(__file__).parent / "test_injected.py"
     ).read_text(encoding="utf-8")
+    here += (Path(__file__).parent / "test_leakage.py").read_text(encoding="utf-8")
     for check_id in CHECKS:
         assert f"## `{check_id}`" in docs, check_id
         assert f'"{check_id}"' in here, check_id
