@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from ..console import quote_path
+from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["check_cli"]
 
 
-@click.command("check", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command("check", cls=RayCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("files", nargs=-1, metavar="FILE...")
 @click.option("--converter", "-c", default="auto", show_default=True, help="Input format of the files.")
 @click.option("--encoding", default="utf-8", show_default=True)
@@ -23,6 +24,7 @@ __all__ = ["check_cli"]
 @click.option(
     "--strict", is_flag=True, help="Exit 1 on warnings too (UD forbids the tolerances they report)."
 )
+@ray_options
 def check_cli(
     files: tuple[str, ...],
     converter: str,
@@ -32,6 +34,8 @@ def check_cli(
     infos: bool,
     lang: str | None,
     strict: bool,
+    ray_address: str | None,
+    workers: int | None,
 ) -> None:
     """Check corpus files (the pre-commit hook): exit 1 when any error is found (with --strict:
     any error or warning), 2 on misuse."""
@@ -50,7 +54,13 @@ def check_cli(
     options = Options(
         max_examples=None, lang=lang, ignore=frozenset(ignore), converter=converter, encoding=encoding
     )
-    report = check_files(files, options=options)
+    ray_address = check_ray_options(ray_address, workers)
+    if ray_address is not None:
+        from ..distributed import check_files_ray
+
+        report = check_files_ray(files, options=options, ray=ray_address, workers=workers)
+    else:
+        report = check_files(files, options=options)
     from ..console import Console
 
     lines = render_check_lines(report, no_warnings=no_warnings, infos=infos, console=Console.for_stream())

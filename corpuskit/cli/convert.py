@@ -11,6 +11,7 @@ import click
 from ..corpus import SPACY_FORMAT, convert_corpus
 from ..registry import converter_name
 from ..transforms import load_ner_map
+from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["convert_cli"]
 
@@ -44,7 +45,7 @@ def _input_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
 
 
-@click.command("convert")
+@click.command("convert", cls=RayCommand)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.argument("output", metavar="[OUTPUT]", type=click.Path(path_type=Path), default=Path("-"))
 @click.option(
@@ -104,6 +105,7 @@ def _input_size(path: Path) -> int:
     default=None,
     help="Processes for a CoNLL-U file larger than one shard (default: one per CPU).",
 )
+@ray_options
 def convert_cli(
     input_path: Path,
     output: Path,
@@ -120,8 +122,28 @@ def convert_cli(
     lang: str | None,
     shard_size: int | None,
     jobs: int | None,
+    ray_address: str | None,
+    workers: int | None,
 ) -> None:
     """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -)."""
+    ray_address = check_ray_options(ray_address, workers)
+    if ray_address is not None and input_path.is_dir() and not concatenate and str(output) != "-":
+        from ..distributed import convert_corpus_ray
+
+        def report(r: Any) -> None:
+            click.echo(f"{getattr(r, 'source', None) or input_path}: {getattr(r, 'message', r)}", err=True)
+
+        result = convert_corpus_ray(
+            input_path, output, ray=ray_address, workers=workers, converter=converter,
+            file_type=file_type, n_sents=n_sents, seg_sents=seg_sents, merge_subtokens=merge_subtokens,
+            morphology=morphology, ner_map=load_ner_map(ner_map) if ner_map is not None else None,
+            encoding=encoding, shard_size=shard_size, offset_units=offset_units, lang=lang,
+            on_report=report, **({"jobs": jobs} if jobs is not None else {}),
+        )  # fmt: skip
+        _summary(result)
+        return
+    if ray_address is not None:
+        click.echo("--ray: INPUT gives one output (a file, --concatenate or -); converting it here", err=True)
     progress = _Progress(_input_size(input_path) if input_path.exists() else 0)
 
     def on_file(path: Path, name: str, reason: str) -> None:
@@ -157,6 +179,10 @@ def convert_cli(
         )
     finally:
         progress.close()
+    _summary(result)
+
+
+def _summary(result: Any) -> None:
     for path, why in result.skipped:
         click.echo(f"{path}: skipped: {why}", err=True)
     for cf in result.files:

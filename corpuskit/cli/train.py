@@ -12,6 +12,7 @@ import click
 from ..errors import UsageError
 from ..io import atomic_open
 from ..registry import converter_name
+from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["evaluate_cli", "init_config_cli", "train_cli"]
 
@@ -183,6 +184,7 @@ def _checked_config(
 
 @click.command(
     "train",
+    cls=RayCommand,
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
 @click.argument(
@@ -211,8 +213,15 @@ def _checked_config(
     help="Format of TRAIN and DEV (spaCy's converter names ner and conllubio work too).",
     callback=_converter,
 )
+@ray_options
 def train_cli(
-    args: tuple[str, ...], output: Path | None, gpu_id: int | None, no_validate: bool, converter: str
+    args: tuple[str, ...],
+    output: Path | None,
+    gpu_id: int | None,
+    no_validate: bool,
+    converter: str,
+    ray_address: str | None,
+    workers: int | None,
 ) -> None:
     """Train a pipeline on TRAIN, evaluating on DEV (.spacy files or dirs, or any corpus format).
 
@@ -225,6 +234,7 @@ def train_cli(
     from ..train.loop import train_pipeline
     from ..train.run import check_corpus, setup_training
 
+    ray_address = check_ray_options(ray_address, workers)
     positional, override_args = _split_args(args)
     overrides = parse_overrides(override_args)
     train_arg, dev_arg, config_path = _corpus_paths(positional, overrides)
@@ -275,7 +285,17 @@ def train_cli(
     click.echo("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
     click.echo("  ".join("-" * w for w in widths))
     best = None
-    for info in train_pipeline(nlp, setup.train_docs, setup.dev_docs, setup.settings, output_dir=output):
+    if ray_address is not None:
+        from ..train.dataparallel import train_data_parallel
+
+        click.echo(f"Data-parallel on {workers or 2} Ray workers (--ray {ray_address})", err=True)
+        infos = train_data_parallel(
+            nlp, setup.train_docs, setup.dev_docs, setup.settings,
+            workers=workers or 2, ray=ray_address, output_dir=output,
+        )  # fmt: skip
+    else:
+        infos = train_pipeline(nlp, setup.train_docs, setup.dev_docs, setup.settings, output_dir=output)
+    for info in infos:
         row = [str(info.epoch), str(info.step)]
         row += [f"{info.losses.get(name, 0.0):.2f}" for _, name in losses]
         row += [_fmt(info.scores.get(k)) for k, _ in scores]
