@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..corpus import SPACY_FORMAT, convert_corpus
+from ..errors import UsageError
 from ..transforms import load_ner_map
 
 __all__ = ["convert_cli"]
@@ -118,7 +119,10 @@ def convert_cli(
     shard_size: int | None,
     jobs: int | None,
 ) -> None:
-    """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -)."""
+    """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -;
+    with one input file, an OUTPUT ending in the output suffix, such as out.spacy, is the file)."""
+    if ner_map is not None and ner_map.is_dir():
+        raise UsageError(f"{ner_map}: is a directory; --ner-map takes a JSON file")
     progress = _Progress(_input_size(input_path) if input_path.exists() else 0)
 
     def on_file(path: Path, name: str, reason: str) -> None:
