@@ -363,6 +363,7 @@ class OutputRun:
         self.staging = self.out / STAGING_NAME
         self.new = self.staging / "new"  # the staged outputs, at their paths relative to ``out``
         self.created = False
+        self.committed = False
         self._lock: int | None = None
 
     # -- lock and recovery
@@ -429,7 +430,7 @@ class OutputRun:
             if self._lock is not None:
                 os.close(self._lock)
                 self._lock = None
-        if error is not None and self.created:
+        if error is not None and self.created and not self.committed:
             shutil.rmtree(self.out, ignore_errors=True)
         if isinstance(error, OSError) and error.errno in _NO_SPACE and not error.filename:
             raise UsageError(
@@ -457,6 +458,7 @@ class OutputRun:
         with atomic_open(self.staging / "journal", "w", encoding="utf-8") as fh:
             fh.write("".join(f"{_inode(self.staging / 'new' / r)}\t{r}\n" for r in rels))
         done: list[tuple[Path, bool]] = []
+        self.committed = True
         try:
             for rel in rels:
                 make_dirs((self.out / rel).parent)

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from ..io import atomic_open
+from ..io import atomic_open, check_dir_path
 
 __all__ = ["evaluate_cli", "init_config_cli", "train_cli"]
 
@@ -115,6 +115,7 @@ def train_cli(
     from ..train.loop import train_pipeline
     from ..train.run import check_corpus, setup_training
 
+    check_dir_path(output)  # OUTPUT below a file is refused now, not after training
     positional, override_args = _split_args(args)
     if len(positional) not in (2, 3):
         raise UsageError(f"expected TRAIN DEV [CONFIG], got {len(positional)} argument(s): {positional}")
