@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from .doc import Doc
 from .errors import FormatError, UsageError
-from .io import OutputRun, iter_files, open_binary, read_line_blocks, read_lines
+from .io import OutputRun, check_file_path, iter_files, open_binary, read_line_blocks, read_lines
 from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
@@ -613,6 +613,7 @@ def _plan_target(
     suffix) writes the file ``out.spacy``; otherwise OUTPUT is a folder."""
     one = concatenate or input_path.is_file()
     if one and output.name.endswith(suffix) and _is_file_target(output):
+        check_file_path(output)
         planned = [(Path(output.name), files)]
         out_dir = output.parent
     else:

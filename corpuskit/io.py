@@ -21,6 +21,7 @@ __all__ = [
     "atomic_open",
     "byte_blocks",
     "check_dir_path",
+    "check_file_path",
     "iter_files",
     "make_dirs",
     "open_binary",
@@ -195,6 +196,7 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO
     folder (a shard folder) at ``path`` is replaced as a whole by :func:`replace_path`.
     """
     path = Path(path)
+    check_file_path(path)
     make_dirs(path.parent)
     tmp = temp_beside(path)
     try:
@@ -319,6 +321,16 @@ def check_dir_path(path: str | Path, *, what: str = "OUTPUT") -> None:
             if not p.is_dir():
                 where = "is a file" if p == path else f"is below {p}, which is a file"
                 raise UsageError(f"{path}: {where}; {what} must be a folder")
+            return
+
+
+def check_file_path(path: str | Path) -> None:
+    """Refuse (one line) a file path below a regular file."""
+    path = Path(path)
+    for p in path.parents:
+        if os.path.lexists(p):
+            if not p.is_dir():
+                raise UsageError(f"{path}: is below {p}, which is a file; expected a folder there")
             return
 
 
