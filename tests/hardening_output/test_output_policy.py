@@ -270,10 +270,8 @@ def test_an_output_that_is_a_link_is_replaced_not_followed(tmp_path: Path) -> No
 def test_output_below_a_regular_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     line = one_error(invoke("convert", EWT, tmp_path / "file" / "out"))
-    assert (
-        line
-        == f"corpuskit: error: {tmp_path}/file/out: is below {tmp_path}/file, which is a file; OUTPUT must be a folder"
-    )
+    expected = f"{tmp_path}/file/out: is below {tmp_path}/file, which is a file; OUTPUT must be a folder"
+    assert line == f"corpuskit: error: {expected}"
     line = one_error(invoke("convert", EWT, tmp_path / "file" / "out.spacy"))
     assert "which is a file" in line
     assert (tmp_path / "file").read_text() == "x"
