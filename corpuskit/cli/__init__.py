@@ -134,3 +134,7 @@ def main() -> None:
         cli.main(prog_name="corpuskit")
     except KeyboardInterrupt:
         _interrupted()
+    finally:
+        # the run is over: a late Ctrl-C or SIGTERM must not break the interpreter's exit handlers
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -358,6 +358,8 @@ def load(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Pip
     from .config import load_config
 
     path = Path(path)
+    if not path.exists():
+        recover_aside(path)  # a save killed between its two renames (where no exchange exists)
     if not (path / "config.cfg").is_file():
         raise UsageError(f"{str(path)!r} is not a corpuskit model directory (no config.cfg in it)")
     config = load_config(path / "config.cfg", overrides=overrides, interpolate=False)
