@@ -15,7 +15,7 @@ into one Doc concatenates the lists and :func:`write_conllu` gives back the inpu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from itertools import chain, compress, islice, pairwise, repeat
 from operator import eq as _eq
@@ -1403,7 +1403,7 @@ def _refuse_token(doc_no: int, i: int, values: tuple[str, ...]) -> None:
 def _refuse_lines(lines: list[str], doc_no: int, sent_no: int) -> None:
     """A comment (or other kept line) of sentence ``sent_no`` that holds a line break or a
     control character (tabs are allowed: a comment is not split into columns)."""
-    bad = next(line for line in lines if _UNWRITABLE.search(line))
+    bad = next((line for line in lines if _UNWRITABLE.search(line)), "\n".join(lines))
     raise UsageError(
         f"cannot write CoNLL-U: doc {doc_no}, sentence {sent_no}: the line {bad!r} holds a line break "
         "or control character; expected one line without control characters"
@@ -1420,9 +1420,26 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
     a line break or a control character in a word, label, tag, relation or kept comment) is a
     :class:`UsageError` naming the doc and token, never a corrupt file.
     """
-    sent_no = 0
-    write = out.write
-    for doc_no, doc in enumerate(docs):
+    _write_docs(docs, out.write)
+
+
+def _discard(text: str) -> None:
+    pass
+
+
+def _write_docs(
+    docs: Iterable[Doc],
+    write: Callable[[str], object],
+    *,
+    strict: bool = False,
+    doc_no0: int = 0,
+    sent_no0: int = 0,
+) -> None:
+    """:func:`write_conllu`'s loop. A sentence that fails the cheap whole-sentence check is
+    written again with ``strict`` checks of each token line, which name the bad field."""
+    sent_no = sent_no0
+    for doc_no, doc in enumerate(docs, start=doc_no0):
+        doc_sent0 = sent_no
         words = doc.words
         n_words = len(words)
         _check_writable(doc, doc_no)
@@ -1438,6 +1455,7 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
         for start, end, entry in _sentence_entries(doc):
             sent_no += 1
             buf: list[str] = []
+            toks: list[str] = []  # the token lines, whose tabs are counted
             if entry is None:
                 text = "".join(
                     w + (" " if s else "") for w, s in zip(words[start:end], spaces[start:end], strict=True)
@@ -1510,9 +1528,10 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
                     m = "|".join(mparts) or "_"
                 dc = dcol[k] if dcol is not None else "_"
                 line = f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t{dc}\t{m}"
-                if line.count("\t") != 9 or _UNWRITABLE.search(line):
+                if strict and (line.count("\t") != 9 or _UNWRITABLE.search(line)):
                     _refuse_token(doc_no, i, (str(k + 1), words[i], lemma, upos, tag, feat, head, dep, dc, m))
                 buf.append(line)
+                toks.append(line)
             while e_i < n_extra:
                 buf.append(extra[e_i][1])
                 e_i += 1
@@ -1520,8 +1539,14 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
                 buf.append("")
             buf.extend(entry.get("tail", ()))
             text = "\n".join(buf)
-            if _UNWRITABLE_TEXT.search(text) or text.count("\n") != len(buf) - 1:
-                _refuse_lines(buf, doc_no, sent_no)
+            if (
+                _UNWRITABLE_TEXT.search(text)
+                or text.count("\n") != len(buf) - 1
+                or "".join(toks).count("\t") != 9 * len(toks)
+            ):
+                if strict:
+                    _refuse_lines(buf, doc_no, sent_no)
+                _write_docs([doc], _discard, strict=True, doc_no0=doc_no, sent_no0=doc_sent0)
             write(text)
             write("\n")
 
