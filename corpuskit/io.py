@@ -9,6 +9,8 @@ import fcntl
 import os
 import secrets
 import shutil
+import signal
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +31,7 @@ __all__ = [
     "read_lines",
     "recover_aside",
     "replace_path",
+    "signals_deferred",
     "sniff_lines",
     "temp_beside",
 ]
@@ -359,6 +362,33 @@ def check_inside(root: Path, rel: Path) -> None:
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 
 
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back during a block that must not be cut short (the final moves,
+    the clean-up), then acted on as usual. Only in the main thread (where handlers run)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[tuple[signal.Signals, Any]] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        held.append((signal.Signals(signum), frame))
+
+    old = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            signum, frame = held[0]
+            handler = old[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
+
 class OutputRun:
     """The outputs of one run into the folder ``out``, staged in ``out/.corpuskit-staging``.
 
@@ -380,6 +410,16 @@ class OutputRun:
 
     # -- lock and recovery
     def __enter__(self) -> OutputRun:
+        try:
+            with signals_deferred():
+                self._take()
+        except BaseException:
+            if self._lock is not None:
+                self._release(failed=True)
+            raise
+        return self
+
+    def _take(self) -> None:
         check_dir_path(self.out)
         self.created = not os.path.lexists(self.out)
         make_dirs(self.out)
@@ -406,10 +446,9 @@ class OutputRun:
             os.close(fd)  # we locked a lock file its owner had just removed: try again
         else:
             raise UsageError(f"{self.out}: could not take the output lock")
-        os.ftruncate(self._lock, 0)
-        os.pwrite(self._lock, f"{os.getpid()}\n".encode(), 0)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._recover()
-        return self
 
     def _recover(self) -> None:
         """Complete the moves of a run killed while committing; drop anything else it left."""
@@ -430,6 +469,15 @@ class OutputRun:
             _remove(self.staging / name)
 
     def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
+        with signals_deferred():  # a second Ctrl-C does not cut the clean-up short
+            self._release(failed=error is not None)
+        if isinstance(error, OSError) and error.errno in _NO_SPACE and not error.filename:
+            raise UsageError(
+                f"{self.out}: cannot write the outputs: {error.strerror}; no earlier output was replaced"
+            ) from None
+
+    def _release(self, *, failed: bool) -> None:
+        """Remove the staging folder and the lock; OUTPUT too if this run made it and failed."""
         try:
             for name in ("new", "old", "journal"):
                 with contextlib.suppress(OSError):
@@ -442,12 +490,8 @@ class OutputRun:
             if self._lock is not None:
                 os.close(self._lock)
                 self._lock = None
-        if error is not None and self.created and not self.committed:
+        if failed and self.created and not self.committed:
             shutil.rmtree(self.out, ignore_errors=True)
-        if isinstance(error, OSError) and error.errno in _NO_SPACE and not error.filename:
-            raise UsageError(
-                f"{self.out}: cannot write the outputs: {error.strerror}; no earlier output was replaced"
-            ) from None
 
     # -- staging and committing
     def check(self, rel: str | Path) -> None:
@@ -461,6 +505,10 @@ class OutputRun:
         return path
 
     def commit(self, names: Iterable[str | Path]) -> list[Path]:
+        with signals_deferred():  # Ctrl-C waits for the moves (milliseconds) to finish
+            return self._commit(names)
+
+    def _commit(self, names: Iterable[str | Path]) -> list[Path]:
         """Move the staged outputs ``names`` into place, all of them or (on an error) none."""
         rels = [Path(r) for r in names]
         for rel in rels:
