@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,10 @@ def convert_cli(
 ) -> None:
     """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -;
     with one input file, an OUTPUT ending in the output suffix, such as out.spacy, is the file)."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding {encoding!r}: unknown encoding; e.g. utf-8, latin-1, cp1252") from None
     if ner_map is not None and ner_map.is_dir():
         raise UsageError(f"{ner_map}: is a directory; --ner-map takes a JSON file")
     progress = _Progress(_input_size(input_path) if input_path.exists() else 0)

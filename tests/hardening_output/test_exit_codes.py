@@ -211,3 +211,9 @@ def test_conllu_writer_refuses_a_kept_comment_with_a_line_break(tmp_path: Path) 
         "corpuskit: error: cannot write CoNLL-U: doc 1, sentence 2: the line '# note = two\\nlines'"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_encoding_is_misuse(tmp_path: Path) -> None:
+    line = one_line(invoke("convert", EWT, tmp_path / "out", "--encoding", "nope"), EXIT_MISUSE)
+    assert line == "corpuskit: error: --encoding 'nope': unknown encoding; e.g. utf-8, latin-1, cp1252"
+    assert not (tmp_path / "out").exists()
