@@ -330,13 +330,14 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mnt)], check=False)
 
 
-def test_a_real_full_disk(small_tmpfs: Path) -> None:
+@pytest.mark.parametrize("jobs", [["-j", "1"], ["-j", "2", "--shard-size", "3000"]])
+def test_a_real_full_disk(small_tmpfs: Path, jobs: list[str]) -> None:
     out = small_tmpfs / "out"
     assert invoke("convert", DE, out).exit_code == 0  # 16 KB in, a few KB out: fits
     before = snapshot(out)
     big = small_tmpfs.parent / "big.conllu"
     big.write_bytes(EWT.read_bytes() * 12)  # about 120 KB of .spacy: does not fit
-    line = one_error(invoke("convert", big, out / "de_gsd-ud-dev.slice.spacy", "-j", "1"))
+    line = one_error(invoke("convert", big, out / "de_gsd-ud-dev.slice.spacy", *jobs))
     assert "No space left on device" in line
     assert snapshot(out) == before
 
