@@ -174,6 +174,7 @@ def test_a_second_run_into_the_same_output_is_refused_in_one_line(tmp_path: Path
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_two_converts_at_once_never_crash(tmp_path: Path) -> None:
     """Eight pairs of real processes racing into one OUTPUT: each finishes, or says another run is
     writing there; never a FileNotFoundError, and the folder ends with complete outputs only."""
