@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -573,23 +574,29 @@ def convert_corpus(
     return result
 
 
-def _output_name(path: Path, suffix: str) -> Path:
+def _output_namer(suffix: str) -> Callable[[Path], Path]:
     """``train.conllu`` -> ``train.spacy``; a name whose suffix is not a corpus format's keeps it
     whole (CoNLL-2002's ``esp.testa`` -> ``esp.testa.spacy``, so that ``esp.testb`` is another)."""
     known = {"." + e for conv in list_converters().values() for e in _exts(conv)}
-    if path.suffix.lower() in known | {".txt", ".tsv", ".spacy", ""}:
-        return path.with_suffix(suffix)
-    return path.with_name(path.name + suffix)
+    known |= {".txt", ".tsv", ".spacy", ""}
+
+    def name(path: Path) -> Path:
+        if path.suffix.lower() in known:
+            return path.with_suffix(suffix)
+        return path.with_name(path.name + suffix)
+
+    return name
 
 
 def _plan_outputs(
     input_path: Path, files: list[tuple[Path, str, str]], suffix: str, concatenate: bool
 ) -> list[tuple[Path, list[tuple[Path, str, str]]]]:
     """(output path relative to OUTPUT, its inputs) pairs."""
+    name = _output_namer(suffix)
     if concatenate or input_path.is_file():
-        return [(_output_name(Path(input_path.resolve().name or "corpus"), suffix), files)]
-    rels = [_output_name(f.relative_to(input_path), suffix) for f, _, _ in files]
-    clash = {r for r in rels if rels.count(r) > 1}
+        return [(name(Path(input_path.resolve().name or "corpus")), files)]
+    rels = [name(f.relative_to(input_path)) for f, _, _ in files]
+    clash = {r for r, n in Counter(rels).items() if n > 1}
     # two inputs that differ only in their suffix (a.conll, a.iob) keep their whole names
     rels = [
         f.relative_to(input_path).with_name(f.name + suffix) if r in clash else r
