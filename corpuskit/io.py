@@ -20,10 +20,13 @@ from .errors import FormatError, UsageError
 __all__ = [
     "STAGING_NAME",
     "OutputRun",
+    "aside_path",
     "atomic_open",
     "byte_blocks",
     "check_dir_path",
     "check_file_path",
+    "check_inside",
+    "exchange",
     "iter_files",
     "make_dirs",
     "open_binary",
@@ -465,8 +468,14 @@ class OutputRun:
                     replace_path(staged, target)
                 recover_aside(target)
             journal.unlink()
-        for name in ("new", "old"):
-            _remove(self.staging / name)
+        self._clear()
+
+    def _clear(self) -> None:
+        """Everything in the staging folder but the lock (staged outputs, temporary files)."""
+        for entry in os.listdir(self.staging):
+            if entry != "lock":
+                with contextlib.suppress(OSError):
+                    _remove(self.staging / entry)
 
     def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
         with signals_deferred():  # a second Ctrl-C does not cut the clean-up short
@@ -479,9 +488,8 @@ class OutputRun:
     def _release(self, *, failed: bool) -> None:
         """Remove the staging folder and the lock; OUTPUT too if this run made it and failed."""
         try:
-            for name in ("new", "old", "journal"):
-                with contextlib.suppress(OSError):
-                    _remove(self.staging / name)
+            with contextlib.suppress(OSError):
+                self._clear()
             with contextlib.suppress(OSError):
                 (self.staging / "lock").unlink()
             with contextlib.suppress(OSError):

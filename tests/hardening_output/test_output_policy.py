@@ -160,6 +160,7 @@ def test_a_killed_runs_staging_is_cleaned_by_the_next_run(tmp_path: Path) -> Non
     (out / STAGING_NAME / "new" / "half").mkdir(parents=True)
     (out / STAGING_NAME / "new" / "half" / "x-0000.spacy").write_bytes(b"\x78\x9c" + b"\0" * 1000)
     (out / STAGING_NAME / "lock").write_text("99999\n")  # its owner is dead: nobody holds it
+    (out / STAGING_NAME / ".journal.0123abcd.tmp").write_text("half a journal")
     assert invoke("convert", EWT, out).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == ["en_ewt-ud-dev.slice.spacy"]
 
