@@ -683,7 +683,8 @@ def _write_in_parts(
     if name in DOCUMENT_FORMATS:  # .spacy inputs among them
         return None
     conv = get_converter(name)
-    jobs = default_jobs() if jobs is None else jobs
+    # never more processes than CPUs to run them (-j 64 on 2 cores would start 64 for nothing)
+    jobs = default_jobs() if jobs is None else min(jobs, default_jobs())
     shard_tokens = shard_size if shard_size is not None else SHARD_TOKENS
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None

@@ -241,3 +241,23 @@ def test_train_killed_at_random_points_leaves_a_complete_model_best(
             pass  # the next run recovers what a kill between two renames left
         assert complete_model(best), (seed, trial, sig)
         assert sorted(os.listdir(out)) in (["model-best"], ["model-best", "model-last"])
+
+
+@pytest.mark.slow
+def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
+    """`-j 64` starts at most one worker per CPU (the issue saw 65 processes on 2 cores)."""
+    from corpuskit.parts import default_jobs
+
+    src = make_inputs(tmp_path / "in", 300)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [*CORPUSKIT, "convert", str(src / "big.conllu"), str(out), "-j", "64", "--shard-size", "3000"],
+        stderr=subprocess.DEVNULL,
+    )
+    most = 0
+    while proc.poll() is None:
+        most = max(most, len(children(proc.pid)))
+        time.sleep(0.01)
+    assert proc.returncode == 0
+    assert most <= default_jobs()
+    assert most > 0 or default_jobs() == 1  # on one CPU the file converts in this process
