@@ -217,3 +217,15 @@ def test_an_unknown_encoding_is_misuse(tmp_path: Path) -> None:
     line = one_line(invoke("convert", EWT, tmp_path / "out", "--encoding", "nope"), EXIT_MISUSE)
     assert line == "corpuskit: error: --encoding 'nope': unknown encoding; e.g. utf-8, latin-1, cp1252"
     assert not (tmp_path / "out").exists()
+
+
+def test_init_config_below_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    line = one_line(
+        invoke("init-config", "--pipeline", "tagger", tmp_path / "file" / "config.cfg"), EXIT_MISUSE
+    )
+    assert line == (
+        f"corpuskit: error: {tmp_path}/file/config.cfg: is below {tmp_path}/file, which is a file; "
+        "expected a folder there"
+    )
+    assert os.listdir(tmp_path) == ["file"]
