@@ -229,3 +229,21 @@ def test_init_config_below_a_regular_file(tmp_path: Path) -> None:
         "expected a folder there"
     )
     assert os.listdir(tmp_path) == ["file"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`corpuskit convert big - -t conllu | head -1`: exit 0, no traceback."""
+    big = tmp_path / "big.conllu"
+    big.write_bytes(EWT.read_bytes() * 50)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corpuskit", "convert", str(big), "-", "-t", "conllu"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"# newdoc")
+    proc.stdout.close()
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
