@@ -677,7 +677,7 @@ def _write_in_parts(
 ) -> ConvertedFile | None:
     """One large file converted by several processes (:mod:`corpuskit.parts`), else None."""
     from .docbin import SHARD_TOKENS
-    from .parts import default_jobs, plan_parts, process_pool, write_parts
+    from .parts import default_jobs, plan_parts, process_pool, start_workers, write_parts
 
     file, name, reason = entries[0]
     if name in DOCUMENT_FORMATS:  # .spacy inputs among them
@@ -692,8 +692,10 @@ def _write_in_parts(
     pool = process_pool(jobs)
     if pool is None:
         return None
+    executor = pool
     try:
-        with pool as executor, _stopped_on_error(executor):
+        with _stopped_on_error(executor):
+            start_workers(executor)
             scan = conv.scan(file, encoding=encoding, executor=executor, workers=jobs, **known)
             if scan is None:
                 return None
@@ -731,7 +733,9 @@ def _write_in_parts(
 
 @contextlib.contextmanager
 def _stopped_on_error(executor: Any) -> Iterator[None]:
-    """The workers killed at once on an error or an interruption (not waited for)."""
+    """The pool shut down when the block ends; on an error or an interruption its workers are
+    killed at once and not waited for (a worker killed while it sent a result would leave the
+    pool's result reader waiting forever)."""
     from .parts import stop_workers
 
     try:
@@ -739,6 +743,7 @@ def _stopped_on_error(executor: Any) -> Iterator[None]:
     except BaseException:
         stop_workers(executor)
         raise
+    executor.shutdown(wait=True)
 
 
 def _write(

@@ -32,6 +32,7 @@ import numpy as np
 
 from .doc import Doc
 from .docbin import TokenCountMismatch, WriteStats, write_docbin
+from .io import signals_deferred
 from .registry import FileScan
 from .transforms import group_sents
 
@@ -41,6 +42,7 @@ __all__ = [
     "default_jobs",
     "plan_parts",
     "process_pool",
+    "start_workers",
     "stop_workers",
     "write_parts",
 ]
@@ -176,6 +178,11 @@ def process_pool(jobs: int) -> ProcessPoolExecutor | None:
 
 _PR_SET_PDEATHSIG = 1
 
+#: Whether a pool was stopped without waiting for it (:func:`stop_workers`): its manager thread
+#: may never end, so the command line exits without the interpreter's exit handlers, which
+#: would wait for it.
+abandoned = False
+
 
 def _die_with_parent(parent: int) -> None:
     """In a worker: be killed when the parent dies (Linux), and check the parent besides.
@@ -202,14 +209,24 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="corpuskit-parent-watch", daemon=True).start()
 
 
+def start_workers(executor: ProcessPoolExecutor) -> None:
+    """Start the workers now, with Ctrl-C and SIGTERM held back until they run: a signal that
+    came during ``fork`` would be raised in an at-fork handler, where Python ignores it."""
+    with signals_deferred():
+        executor.submit(os.getpid).result()
+
+
 def stop_workers(executor: ProcessPoolExecutor) -> None:
     """Kill the workers of ``executor`` now (an error or an interruption: their parts are not
-    wanted), then let it shut down without waiting for their work."""
+    wanted) and shut it down without waiting: its manager thread may wait forever on a result
+    that a killed worker had half sent."""
+    global abandoned
+    abandoned = True
     processes = getattr(executor, "_processes", None) or {}
     for proc in list(processes.values()):
         with contextlib.suppress(Exception):
             proc.kill()
-    executor.shutdown(wait=True, cancel_futures=True)
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def write_parts(

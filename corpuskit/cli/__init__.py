@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
@@ -100,6 +101,12 @@ def _os_error(e: OSError) -> str:
     return f"{e.filename}: {what}" if e.filename else what
 
 
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+
+
 def _quiet_stdout() -> None:
     """After a broken pipe, stop Python from failing again when it flushes stdout at exit."""
     try:
@@ -131,10 +138,17 @@ def main() -> None:
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        cli.main(prog_name="corpuskit")
-    except KeyboardInterrupt:
-        _interrupted()
-    finally:
+        try:
+            cli.main(prog_name="corpuskit")
+        except KeyboardInterrupt:
+            _interrupted()
+    except SystemExit as e:
         # the run is over: a late Ctrl-C or SIGTERM must not break the interpreter's exit handlers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if getattr(sys.modules.get("corpuskit.parts"), "abandoned", False):
+            # worker processes were killed (an error or an interruption): the exit handlers
+            # would wait for a pool thread that may wait forever; everything is cleaned up
+            _flush()
+            os._exit(e.code if isinstance(e.code, int) else 1)
+        raise
