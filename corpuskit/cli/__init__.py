@@ -146,9 +146,12 @@ def main() -> None:
         # the run is over: a late Ctrl-C or SIGTERM must not break the interpreter's exit handlers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if getattr(sys.modules.get("corpuskit.parts"), "abandoned", False):
-            # worker processes were killed (an error or an interruption): the exit handlers
-            # would wait for a pool thread that may wait forever; everything is cleaned up
+        code = e.code if isinstance(e.code, int) else 1
+        interrupted = code in (EXIT_INTERRUPTED, 128 + signal.SIGTERM)
+        if interrupted or getattr(sys.modules.get("corpuskit.parts"), "abandoned", False):
+            # interrupted, or worker processes were killed: the clean-up has run, and the exit
+            # handlers would wait for a pool thread that may wait forever (or report the
+            # interrupt a second time): leave with the exit code as it is
             _flush()
-            os._exit(e.code if isinstance(e.code, int) else 1)
+            os._exit(code)
         raise

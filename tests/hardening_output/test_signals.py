@@ -261,3 +261,28 @@ def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert most <= default_jobs()
     assert most > 0 or default_jobs() == 1  # on one CPU the file converts in this process
+
+
+@pytest.mark.slow
+def test_ctrl_c_early_in_a_parallel_convert_is_never_lost(tmp_path: Path) -> None:
+    """SIGINT in the first 0.2 s after the run takes OUTPUT (the workers are being forked and
+    scan the file): every run stops with 130 within the timeout; none goes on to finish (a
+    signal that came during fork used to be lost) and none hangs (a worker killed mid-result
+    used to leave the pool waiting forever)."""
+    src = make_inputs(tmp_path / "in", 120)
+    out = tmp_path / "out"
+    rng = random.Random(3)
+    for trial in range(20):
+        proc = subprocess.Popen(
+            [*CORPUSKIT, "convert", str(src), str(out), "-j", "2", "--shard-size", "3000"],
+            stderr=subprocess.PIPE,
+        )
+        wait_until(lambda: (out / STAGING_NAME).exists(), proc)
+        time.sleep(rng.uniform(0.0, 0.2))
+        workers = children(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, (trial, proc.returncode, err.decode())
+        assert err.decode().splitlines()[-1] == "corpuskit: interrupted", err.decode()
+        assert wait_gone(workers) == set()
+        assert not out.exists()
