@@ -15,7 +15,7 @@ into one Doc concatenates the lists and :func:`write_conllu` gives back the inpu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from itertools import chain, compress, islice, pairwise, repeat
 from operator import eq as _eq
@@ -1458,17 +1458,65 @@ def _check_writable(doc: Doc, doc_no: int) -> None:
             )
 
 
+# a character no CoNLL-U line may hold (tabs separate its columns, so a field holds none either):
+# line breaks (also the Unicode ones), C0/C1 control characters and DEL; a terminal or editor
+# reading the file would act on them
+_UNWRITABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_UNWRITABLE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # lines joined by \n
+_FIELDS = ("ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC")
+
+
+def _refuse_token(doc_no: int, i: int, values: tuple[str, ...]) -> None:
+    """The field of a token line that holds a tab, a line break or a control character."""
+    column = next(k for k, v in enumerate(values) if "\t" in v or _UNWRITABLE.search(v))
+    name, value = _FIELDS[column], values[column]
+    raise UsageError(
+        f"cannot write CoNLL-U: doc {doc_no} token {i}: {name} {value!r} holds a tab, line break "
+        "or control character, which no CoNLL-U field can hold (a label from another tool?); "
+        "fix the label, or write another format"
+    )
+
+
+def _refuse_lines(lines: list[str], doc_no: int, sent_no: int) -> None:
+    """A comment (or other kept line) of sentence ``sent_no`` that holds a line break or a
+    control character (tabs are allowed: a comment is not split into columns)."""
+    bad = next((line for line in lines if _UNWRITABLE.search(line)), "\n".join(lines))
+    raise UsageError(
+        f"cannot write CoNLL-U: doc {doc_no}, sentence {sent_no}: the line {bad!r} holds a line break "
+        "or control character; expected one line without control characters"
+    )
+
+
 def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
     """Write Docs as CoNLL-U, one block per sentence.
 
     Sentences read from CoNLL-U come back as they were read (comments, multiword-token lines,
     empty nodes, DEPS, MISC, raw XPOS and FEATS). Other Docs get ``# sent_id`` and ``# text``
     comments, columns from their annotation (``_`` where unknown), ``SpaceAfter=No`` and
-    ``NE=B-LABEL``/``NE=I-LABEL`` entity tags in MISC.
+    ``NE=B-LABEL``/``NE=I-LABEL`` entity tags in MISC. A value that CoNLL-U cannot hold (a tab,
+    a line break or a control character in a word, label, tag, relation or kept comment) is a
+    :class:`UsageError` naming the doc and token, never a corrupt file.
     """
-    sent_no = 0
-    write = out.write
-    for doc_no, doc in enumerate(docs):
+    _write_docs(docs, out.write)
+
+
+def _discard(text: str) -> None:
+    pass
+
+
+def _write_docs(
+    docs: Iterable[Doc],
+    write: Callable[[str], object],
+    *,
+    strict: bool = False,
+    doc_no0: int = 0,
+    sent_no0: int = 0,
+) -> None:
+    """:func:`write_conllu`'s loop. A sentence that fails the cheap whole-sentence check is
+    written again with ``strict`` checks of each token line, which name the bad field."""
+    sent_no = sent_no0
+    for doc_no, doc in enumerate(docs, start=doc_no0):
+        doc_sent0 = sent_no
         words = doc.words
         n_words = len(words)
         _check_writable(doc, doc_no)
@@ -1484,6 +1532,7 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
         for start, end, entry in _sentence_entries(doc, doc_no):
             sent_no += 1
             buf: list[str] = []
+            toks: list[str] = []  # the token lines, whose tabs are counted
             if entry is None:
                 text = "".join(
                     w + (" " if s else "") for w, s in zip(words[start:end], spaces[start:end], strict=True)
@@ -1554,17 +1603,28 @@ def write_conllu(docs: Iterable[Doc], out: IO[str]) -> None:
                     if iob is not None and types is not None and iob[i] in ("B", "I"):
                         mparts.append(f"NE={iob[i]}-{types[i]}")
                     m = "|".join(mparts) or "_"
-                buf.append(
-                    f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t"
-                    f"{dcol[k] if dcol is not None else '_'}\t{m}"
-                )
+                dc = dcol[k] if dcol is not None else "_"
+                line = f"{k + 1}\t{words[i]}\t{lemma}\t{upos}\t{tag}\t{feat}\t{head}\t{dep}\t{dc}\t{m}"
+                if strict and (line.count("\t") != 9 or _UNWRITABLE.search(line)):
+                    _refuse_token(doc_no, i, (str(k + 1), words[i], lemma, upos, tag, feat, head, dep, dc, m))
+                buf.append(line)
+                toks.append(line)
             while e_i < n_extra:
                 buf.append(extra[e_i][1])
                 e_i += 1
             if not entry.get("noblank"):
                 buf.append("")
             buf.extend(entry.get("tail", ()))
-            write("\n".join(buf))
+            text = "\n".join(buf)
+            if (
+                _UNWRITABLE_TEXT.search(text)
+                or text.count("\n") != len(buf) - 1
+                or "".join(toks).count("\t") != 9 * len(toks)
+            ):
+                if strict:
+                    _refuse_lines(buf, doc_no, sent_no)
+                _write_docs([doc], _discard, strict=True, doc_no0=doc_no, sent_no0=doc_sent0)
+            write(text)
             write("\n")
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -14,7 +12,16 @@ from typing import IO, Any
 
 from .doc import Doc
 from .errors import FormatError, UsageError
-from .io import check_encoding, file_encoding, iter_files, open_binary, read_line_blocks, read_lines
+from .io import (
+    OutputRun,
+    check_encoding,
+    check_file_path,
+    file_encoding,
+    iter_files,
+    open_binary,
+    read_line_blocks,
+    read_lines,
+)
 from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
@@ -477,9 +484,11 @@ def convert_corpus(
     ``lang`` go to the converters that take them (the offset JSONL formats); such converters
     pass a per-file report (e.g. the offset units they detected) to ``on_report``.
 
-    All outputs are written into a hidden staging folder inside ``output`` and moved into
-    place only when every input converted: on any error nothing this run wrote is left behind,
-    and no existing file is replaced. ``on_file(file, converter, reason)`` is called as each
+    All outputs are written into a staging folder inside ``output`` (:class:`corpuskit.io.OutputRun`)
+    and moved into place only when every input converted: on any error or interruption nothing
+    this run wrote is left behind and no earlier output is replaced. With one output (one input
+    file, or ``concatenate``), an ``output`` that ends with the suffix of ``file_type`` names that
+    output file itself. ``on_file(file, converter, reason)`` is called as each
     input starts; ``on_progress(n)`` with the characters of input read so far in all files.
     """
     input_path = Path(input_path)
@@ -538,25 +547,10 @@ def convert_corpus(
             with contextlib.suppress(OSError):
                 done += file.stat().st_size
 
-    # (output relative path, inputs) pairs
-    outputs: list[tuple[Path, list[tuple[Path, str, str]]]]
-    if concatenate or input_path.is_file():
-        outputs = [(Path(input_path.resolve().name or "corpus").with_suffix(suffix), files)]
-    else:
-        outputs = [(f.relative_to(input_path).with_suffix(suffix), [(f, n, r)]) for f, n, r in files]
-        seen: dict[Path, Path] = {}
-        for rel, entries in outputs:
-            if rel in seen:
-                raise UsageError(
-                    f"{seen[rel]} and {entries[0][0]} would both be written to {rel}; "
-                    "rename one or use --concatenate"
-                )
-            seen[rel] = entries[0][0]
-
     if to_stdout:
         assert stdout is not None
         conv = get_converter(file_type)
-        for _rel, entries in outputs:
+        for _rel, entries in _plan_outputs(input_path, files, suffix, concatenate):
             counter = _Counter(stream(entries))
             conv.dump(counter, stdout)
             result.files.append(
@@ -564,22 +558,13 @@ def convert_corpus(
             )
         return result
 
-    out_dir = Path(output)
-    inputs = {f.resolve() for f, _, _ in files}
-    for rel, _entries in outputs:
-        if (out_dir / rel).resolve() in inputs:
-            raise UsageError(
-                f"{out_dir / rel}: the output would overwrite an input file; choose another OUTPUT"
-            )
-    created_dir = not out_dir.exists()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: exists and is not a directory; OUTPUT is a directory")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".corpuskit-convert-", dir=out_dir))
-    try:
+    out_dir, outputs = _plan_target(Path(output), input_path, files, suffix, concatenate)
+    with OutputRun(out_dir) as run:
+        for rel, _entries in outputs:
+            run.check(rel)
+            _check_target(out_dir / rel, file_type)
         for rel, entries in outputs:
-            staged = staging / rel
-            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged = run.staged(rel)
             cf = None
             if file_type == SPACY_FORMAT and len(entries) == 1 and not seg_sents:
                 cf = _write_in_parts(
@@ -598,42 +583,98 @@ def convert_corpus(
             if cf is None:
                 cf = _write(stream(entries), staged, rel, entries, file_type, shard_size)
             result.files.append(cf)
+        run.commit(rel for rel, _ in outputs)
         for cf in result.files:
-            assert cf.output is not None
-            _move_into_place(staging / cf.output, out_dir / cf.output)
-            cf.paths = [out_dir / p.relative_to(staging) for p in cf.paths]
-            cf.output = out_dir / cf.output
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created_dir:
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+            cf.paths = [out_dir / p.relative_to(run.new) for p in cf.paths]
+            cf.output = out_dir / cf.output if cf.output is not None else None
     return result
 
 
-def _move_into_place(src: Path, dst: Path) -> None:
-    """Rename a finished output (a file, or a directory of shards) onto ``dst``."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.is_dir() and not dst.is_symlink():
-        if src.is_dir() and all(p.suffix == ".spacy" for p in dst.rglob("*") if p.is_file()):
-            shutil.rmtree(dst)  # the shards of an earlier run
+def _output_namer(suffix: str) -> Callable[[Path], Path]:
+    """``train.conllu`` -> ``train.spacy``; a name whose suffix is not a corpus format's keeps it
+    whole (CoNLL-2002's ``esp.testa`` -> ``esp.testa.spacy``, so that ``esp.testb`` is another)."""
+    known = {"." + e for conv in list_converters().values() for e in _exts(conv)}
+    known |= {".txt", ".tsv", ".spacy", ""}
+
+    def name(path: Path) -> Path:
+        if path.suffix.lower() in known:
+            return path.with_suffix(suffix)
+        return path.with_name(path.name + suffix)
+
+    return name
+
+
+def _plan_outputs(
+    input_path: Path, files: list[tuple[Path, str, str]], suffix: str, concatenate: bool
+) -> list[tuple[Path, list[tuple[Path, str, str]]]]:
+    """(output path relative to OUTPUT, its inputs) pairs."""
+    name = _output_namer(suffix)
+    if concatenate or input_path.is_file():
+        return [(name(Path(input_path.resolve().name or "corpus")), files)]
+    rels = [name(f.relative_to(input_path)) for f, _, _ in files]
+    clash = {r for r, n in Counter(rels).items() if n > 1}
+    # two inputs that differ only in their suffix (a.conll, a.iob) keep their whole names
+    rels = [
+        f.relative_to(input_path).with_name(f.name + suffix) if r in clash else r
+        for r, (f, _, _) in zip(rels, files, strict=True)
+    ]
+    seen: dict[Path, Path] = {}
+    for rel, (f, _, _) in zip(rels, files, strict=True):
+        if rel in seen:
+            raise UsageError(
+                f"{seen[rel]} and {f} would both be written to {rel}; rename one of them, "
+                "or convert them into different output folders"
+            )
+        seen[rel] = f
+    return [(rel, [entry]) for rel, entry in zip(rels, files, strict=True)]
+
+
+def _plan_target(
+    output: Path, input_path: Path, files: list[tuple[Path, str, str]], suffix: str, concatenate: bool
+) -> tuple[Path, list[tuple[Path, list[tuple[Path, str, str]]]]]:
+    """OUTPUT and the outputs in it: ``convert x.conllu out.spacy`` (one output, an OUTPUT with its
+    suffix) writes the file ``out.spacy``; otherwise OUTPUT is a folder."""
+    one = concatenate or input_path.is_file()
+    if one and output.name.endswith(suffix) and _is_file_target(output):
+        check_file_path(output)
+        planned = [(Path(output.name), files)]
+        out_dir = output.parent
+    else:
+        planned = _plan_outputs(input_path, files, suffix, concatenate)
+        out_dir = output
+    inputs = {f.resolve() for f, _, _ in files}
+    for rel, _entries in planned:
+        if (out_dir / rel).resolve() in inputs:
+            raise UsageError(
+                f"{out_dir / rel}: the output would overwrite an input file; choose another OUTPUT"
+            )
+    return out_dir, planned
+
+
+def _is_file_target(output: Path) -> bool:
+    """Whether OUTPUT names the output itself: missing, a file, or the shard folder of one."""
+    from .docbin import _check_replaceable
+
+    if output.is_symlink() or not output.is_dir():
+        return True
+    if not any(output.iterdir()):
+        return False  # an empty folder made for the outputs
+    try:
+        _check_replaceable(output)
+    except UsageError:
+        return False
+    return True
+
+
+def _check_target(target: Path, file_type: str) -> None:
+    """Refuse now an output whose place holds a folder that is not an earlier output."""
+    if target.is_dir() and not target.is_symlink():
+        if file_type == SPACY_FORMAT:
+            from .docbin import _check_replaceable
+
+            _check_replaceable(target)  # the shards of an earlier run are replaced
         else:
-            raise UsageError(f"{dst}: is a directory that is not an earlier output; move it away first")
-    elif src.is_dir() and dst.exists():
-        dst.unlink()
-    _fix_modes(src)
-    os.replace(src, dst)
-
-
-def _fix_modes(path: Path) -> None:
-    """Give outputs the modes of ordinary new files (temporary files are created private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
-    for p in paths:
-        with contextlib.suppress(OSError):
-            p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
+            raise UsageError(f"{target}: is a directory that is not an earlier output; move it away first")
 
 
 def _write_in_parts(
@@ -652,13 +693,14 @@ def _write_in_parts(
 ) -> ConvertedFile | None:
     """One large file converted by several processes (:mod:`corpuskit.parts`), else None."""
     from .docbin import SHARD_TOKENS
-    from .parts import default_jobs, plan_parts, process_pool, write_parts
+    from .parts import default_jobs, plan_parts, process_pool, start_workers, write_parts
 
     file, name, reason = entries[0]
     if name in DOCUMENT_FORMATS:  # .spacy inputs among them
         return None
     conv = get_converter(name)
-    jobs = min(jobs, default_jobs()) if jobs is not None else default_jobs()  # never more than CPUs
+    # never more processes than CPUs to run them (-j 64 on 2 cores would start 64 for nothing)
+    jobs = default_jobs() if jobs is None else min(jobs, default_jobs())
     shard_tokens = shard_size if shard_size is not None else SHARD_TOKENS
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None
@@ -668,8 +710,10 @@ def _write_in_parts(
     pool = process_pool(jobs)
     if pool is None:
         return None
+    executor = pool
     try:
-        with pool as executor:
+        with _stopped_on_error(executor):
+            start_workers(executor)
             scan = conv.scan(file, encoding=encoding, executor=executor, workers=jobs, **known)
             if scan is None:
                 return None
@@ -703,6 +747,21 @@ def _write_in_parts(
     if stats is None:
         return None
     return ConvertedFile(entries, rel, list(stats.paths), stats.n_docs, stats.n_sents, stats.n_tokens)
+
+
+@contextlib.contextmanager
+def _stopped_on_error(executor: Any) -> Iterator[None]:
+    """The pool shut down when the block ends; on an error or an interruption its workers are
+    killed at once and not waited for (a worker killed while it sent a result would leave the
+    pool's result reader waiting forever)."""
+    from .parts import stop_workers
+
+    try:
+        yield
+    except BaseException:
+        stop_workers(executor)
+        raise
+    executor.shutdown(wait=True)
 
 
 def _write(

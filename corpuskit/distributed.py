@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import pickle
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -219,10 +218,20 @@ def convert_corpus_ray(
     Every node must see the input at the same path (a shared file system), as Ray tasks do.
     Returns a :class:`~corpuskit.corpus.ConvertResult`.
     """
-    from .corpus import ConvertedFile, ConvertResult, _move_into_place, _output_suffix, iter_corpus_files
+    from .corpus import (
+        ConvertedFile,
+        ConvertResult,
+        _check_target,
+        _output_suffix,
+        _plan_target,
+        iter_corpus_files,
+    )
+    from .io import OutputRun
+    from .parts import default_jobs
 
-    input_path, out_dir = Path(input_path), Path(output)
-    suffix = _output_suffix(options.get("file_type", "spacy"))
+    input_path = Path(input_path)
+    file_type = options.get("file_type", "spacy")
+    suffix = _output_suffix(file_type)
     result = ConvertResult()
     files = list(
         iter_corpus_files(
@@ -234,61 +243,39 @@ def convert_corpus_ray(
     )
     if not files:
         raise UsageError(f"{input_path}: no corpus files found (skipped {len(result.skipped)})")
-    base = input_path if input_path.is_dir() else input_path.parent
-    rels = [f.relative_to(base).with_suffix(suffix) for f, _, _ in files]
-    seen: dict[Path, Path] = {}
-    for rel, (f, _, _) in zip(rels, files, strict=True):
-        if rel in seen:
-            raise UsageError(
-                f"{seen[rel]} and {f} would both be written to {rel}; rename one or use --concatenate"
-            )
-        seen[rel] = f
-        if (out_dir / rel).resolve() == f.resolve():
-            raise UsageError(
-                f"{out_dir / rel}: the output would overwrite an input file; choose another OUTPUT"
-            )
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: exists and is not a directory; OUTPUT is a directory")
-    created_dir = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".corpuskit-convert-", dir=out_dir))
-
-    def write(k: int, done: tuple[list[tuple[str, bytes]], Any]) -> None:
-        written, ((n_docs, n_sents, n_tokens), reports) = done
-        rel = rels[k]
-        paths = []
-        for name, data in written:
-            # the task's output is named after the file; here it goes to the file's relative path
-            inner = Path(name).relative_to(Path(name).parts[0])
-            target = staging / rel / inner if len(Path(name).parts) > 1 else staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            paths.append(target)
-        entry = files[k]
-        result.files.append(ConvertedFile([entry], rel, paths, n_docs, n_sents, n_tokens))
-        for report in reports:
-            if on_report is not None:
-                on_report(report)
-
+    # the outputs are named and refused exactly as a local run names and refuses them
+    out_dir, outputs = _plan_target(Path(output), input_path, files, suffix, False)
+    rels = [rel for rel, _ in outputs]
+    jobs = [(entries[0][0], entries[0][1]) for _, entries in outputs]
     # a file larger than one shard is cut into parts planned for --jobs (default: this machine's
     # CPUs); the task plans the same parts, so the shards end where a local run ends them
-    from .parts import default_jobs
-
     options = {**options, "jobs": options.get("jobs") or default_jobs()}
-    jobs = [(f, name) for f, name, _ in files]
-    try:
+    with OutputRun(out_dir) as run:
+        for rel in rels:
+            run.check(rel)
+            _check_target(out_dir / rel, file_type)
+
+        def write(k: int, done: tuple[list[tuple[str, bytes]], Any]) -> None:
+            written, ((n_docs, n_sents, n_tokens), reports) = done
+            staged = run.staged(rels[k])
+            paths = []
+            for name, data in written:
+                # the task's output is named after the file; here it goes to its planned place
+                inner = Path(name).relative_to(Path(name).parts[0])
+                target = staged / inner if len(Path(name).parts) > 1 else staged
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                paths.append(target)
+            result.files.append(ConvertedFile(outputs[k][1], rels[k], paths, n_docs, n_sents, n_tokens))
+            for report in reports:
+                if on_report is not None:
+                    on_report(report)
+
         map_tasks(_convert_one, jobs, shared=options, ray=ray, workers=workers, on_result=write)
+        run.commit(rels)
         for cf in result.files:
-            assert cf.output is not None
-            _move_into_place(staging / cf.output, out_dir / cf.output)
-            cf.paths = [out_dir / p.relative_to(staging) for p in cf.paths]
-            cf.output = out_dir / cf.output
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created_dir:
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+            cf.paths = [out_dir / p.relative_to(run.new) for p in cf.paths]
+            cf.output = out_dir / cf.output if cf.output is not None else None
     return result
 
 

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,7 +28,7 @@ import numpy.typing as npt
 
 from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs, sent_starts_from_parse
 from .errors import DocBinError, UsageError
-from .io import iter_files, temp_beside
+from .io import atomic_open, iter_files, replace_path, temp_beside
 from .limits import check_regular, inflate_docbin
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
 
@@ -1572,40 +1571,13 @@ def _check_replaceable(target: Path) -> None:
 
 
 def _write_file(target: Path, write: Callable[[Callable[[bytes], object]], None]) -> None:
-    """Write a file atomically through ``write(out)``, replacing a file or a shard directory there."""
+    """Write a file atomically through ``write(out)``, replacing a file or a shard directory there
+    (:func:`corpuskit.io.atomic_open`, the project's one output policy)."""
     _check_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_beside(target)
-    try:
-        with open(tmp, "xb") as fh:
-            write(fh.write)
-        _replace_path(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    with atomic_open(target, "wb") as fh:
+        write(fh.write)
 
 
 def _replace_path(tmp_dir: Path, target: Path) -> None:
-    """Move a finished file or directory onto ``target``, replacing a previous file or directory."""
-    if not target.exists() and not target.is_symlink():
-        os.replace(tmp_dir, target)
-        return
-    if tmp_dir.is_file() and (target.is_file() or target.is_symlink()):
-        os.replace(tmp_dir, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    old_target = old / "previous"
-    os.replace(target, old_target)
-    try:
-        os.replace(tmp_dir, target)
-    except BaseException:
-        os.replace(old_target, target)
-        raise
-    finally:
-        with contextlib.suppress(OSError):
-            if old_target.is_dir() and not old_target.is_symlink():
-                shutil.rmtree(old)
-            else:
-                old_target.unlink(missing_ok=True)
-                old.rmdir()
+    """Move a finished file or directory onto ``target`` (:func:`corpuskit.io.replace_path`)."""
+    replace_path(tmp_dir, target)

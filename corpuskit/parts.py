@@ -12,12 +12,16 @@ converts the file in one process.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -28,10 +32,20 @@ import numpy as np
 
 from .doc import Doc
 from .docbin import TokenCountMismatch, WriteStats, write_docbin
+from .io import signals_deferred
 from .registry import FileScan
 from .transforms import group_sents
 
-__all__ = ["MIN_PART_TOKENS", "Part", "default_jobs", "plan_parts", "process_pool", "write_parts"]
+__all__ = [
+    "MIN_PART_TOKENS",
+    "Part",
+    "default_jobs",
+    "plan_parts",
+    "process_pool",
+    "start_workers",
+    "stop_workers",
+    "write_parts",
+]
 
 #: The fewest tokens a part gets when there are more CPUs than parts of one shard each.
 MIN_PART_TOKENS = 100_000
@@ -148,14 +162,71 @@ def process_pool(jobs: int) -> ProcessPoolExecutor | None:
     # able to import __main__ (not so in an interactive session)
     methods = multiprocessing.get_all_start_methods()
     context: Any
+    parent = 0  # the process whose death ends the workers (a forkserver's workers are its children)
     if "fork" in methods and threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
+        parent = os.getpid()
     else:
         main = getattr(sys.modules.get("__main__"), "__file__", None)
         if main is None or not os.path.isfile(main):
             return None
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_die_with_parent, initargs=(parent,)
+    )
+
+
+_PR_SET_PDEATHSIG = 1
+
+#: Whether a pool was stopped without waiting for it (:func:`stop_workers`): its manager thread
+#: may never end, so the command line exits without the interpreter's exit handlers, which
+#: would wait for it.
+abandoned = False
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: be killed when the parent dies (Linux), and check the parent besides.
+
+    A worker whose parent was killed (SIGKILL, the memory killer) must not go on writing into an
+    output folder that the next run cleans up: Linux sends it SIGKILL at once; elsewhere (or if
+    the parent died before this ran) a watch thread sees the parent gone within half a second.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's clean-up handler (a fork copy)
+    if not parent:
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="corpuskit-parent-watch", daemon=True).start()
+
+
+def start_workers(executor: ProcessPoolExecutor) -> None:
+    """Start the workers now, with Ctrl-C and SIGTERM held back until they run: a signal that
+    came during ``fork`` would be raised in an at-fork handler, where Python ignores it."""
+    with signals_deferred():
+        executor.submit(os.getpid).result()
+
+
+def stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Kill the workers of ``executor`` now (an error or an interruption: their parts are not
+    wanted) and shut it down without waiting: its manager thread may wait forever on a result
+    that a killed worker had half sent."""
+    global abandoned
+    abandoned = True
+    processes = getattr(executor, "_processes", None) or {}
+    for proc in list(processes.values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def write_parts(

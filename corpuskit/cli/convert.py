@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from ..corpus import SPACY_FORMAT, convert_corpus
+from ..errors import UsageError
+from ..io import check_encoding
 from ..registry import converter_name
 from ..transforms import load_ner_map
 from .ray_options import RayCommand, check_ray_options, ray_options
@@ -125,7 +127,11 @@ def convert_cli(
     ray_address: str | None,
     workers: int | None,
 ) -> None:
-    """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -)."""
+    """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -;
+    with one input file, an OUTPUT ending in the output suffix, such as out.spacy, is the file)."""
+    check_encoding(encoding)  # an unknown one: one line, exit 2, before anything is read
+    if ner_map is not None and ner_map.is_dir():
+        raise UsageError(f"{ner_map}: is a directory; --ner-map takes a JSON file")
     ray_address = check_ray_options(ray_address, workers)
     if ray_address is not None and input_path.is_dir() and not concatenate and str(output) != "-":
         from ..distributed import convert_corpus_ray
@@ -185,6 +191,8 @@ def convert_cli(
 def _summary(result: Any) -> None:
     for path, why in result.skipped:
         click.echo(f"{path}: skipped: {why}", err=True)
+    for path, what in result.notes:  # e.g. a symlink followed inside INPUT
+        click.echo(f"{path}: {what}", err=True)
     for cf in result.files:
         for p in cf.paths:
             click.echo(f"wrote {p}", err=True)

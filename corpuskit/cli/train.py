@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from ..io import atomic_open
+from ..io import atomic_open, check_dir_path
 from ..registry import converter_name
 from .ray_options import RayCommand, check_ray_options, ray_options
 
@@ -235,6 +235,8 @@ def train_cli(
     from ..train.run import check_corpus, setup_training
 
     ray_address = check_ray_options(ray_address, workers)
+    if output is not None:
+        check_dir_path(output)  # OUTPUT below a file is refused now, not after training
     positional, override_args = _split_args(args)
     overrides = parse_overrides(override_args)
     train_arg, dev_arg, config_path = _corpus_paths(positional, overrides)

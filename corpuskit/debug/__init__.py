@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import CorpusError, FormatError
 from . import checks as _checks  # noqa: F401 - registers the checks
+from . import checks_labels as _checks_labels  # noqa: F401 - registers control-char-label
 from . import conllu_checks as _conllu_checks  # noqa: F401 - and those of CoNLL-U validation
 from .batch import Batch, Item
 from .findings import Collector, Example, Finding, Hit, Report

@@ -8,6 +8,7 @@ improvement and ``model-last`` at the end, and logging each evaluation to ``trai
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from thinc.api import fix_random_seed
 
 from ..doc import Doc
 from ..errors import UsageError
+from ..io import OutputRun
 from .config import TrainingSettings
 from .example import Example
 from .pipeline import Pipeline
@@ -324,25 +326,33 @@ def train_pipeline(
     dev_examples = make_examples(dev_docs, nlp, gold_preproc=settings.gold_preproc)
     if on_examples is not None:
         on_examples(train_examples, dev_examples)
-    optimizer = nlp.initialize(lambda: train_examples, sgd=settings.optimizer)
-    out = Path(output_dir) if output_dir is not None else None
-    log = None
-    if out is not None:  # training.jsonl and training.html, rewritten at each evaluation
-        from ..html.training import TrainingLog
+    with contextlib.ExitStack() as stack:
+        # the output folder is taken (and checked) before training, not at the first save
+        run = stack.enter_context(OutputRun(output_dir)) if output_dir is not None else None
+        optimizer = nlp.initialize(lambda: train_examples, sgd=settings.optimizer)
+        log = None
+        if run is not None:  # training.jsonl and training.html, rewritten at each evaluation
+            from ..html.training import TrainingLog
 
-        log = TrainingLog(out)
-    for info in train_while_improving(nlp, train_examples, dev_examples, settings, optimizer=optimizer):
+            log = TrainingLog(run.out)
+        for info in train_while_improving(nlp, train_examples, dev_examples, settings, optimizer=optimizer):
+            if log is not None:
+                log.add(info)
+            if run is not None:
+                nlp.meta["performance"] = {k: v for k, v in info.scores.items()}
+                if info.is_best:
+                    _save(nlp, optimizer, run, "model-best")
+                    info.checkpoints.append(str(run.out / "model-best"))
+            yield info
+        if run is not None:
+            _save(nlp, optimizer, run, "model-last")
         if log is not None:
-            log.add(info)
-        if out is not None:
-            nlp.meta["performance"] = {k: v for k, v in info.scores.items()}
-            if info.is_best:
-                with nlp.use_params(getattr(optimizer, "averages", None)):  # the weights scored
-                    nlp.to_disk(out / "model-best")
-                info.checkpoints.append(str(out / "model-best"))
-        yield info
-    if out is not None:
-        with nlp.use_params(getattr(optimizer, "averages", None)):
-            nlp.to_disk(out / "model-last")
-    if log is not None:
-        log.close()
+            log.close()
+
+
+def _save(nlp: Pipeline, optimizer: Any, run: OutputRun, name: str) -> None:
+    """Save the weights scored (the optimizer's averages) as ``name``: written complete in the
+    run's staging folder, then swapped in, so that ``name`` is always a whole model, old or new."""
+    with nlp.use_params(getattr(optimizer, "averages", None)):
+        nlp.to_disk(run.staged(name))
+    run.place(name)

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from thinc.api import Model, NumpyOps, Optimizer, get_current_ops, set_current_o
 from .. import __version__
 from ..doc import Doc
 from ..errors import ConfigError, UsageError
+from ..io import make_dirs, recover_aside, replace_path, temp_beside
 from ..limits import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, read_bounded
 from .component import Component, TrainingError, set_dropout_rate
 from .config import import_factory, interpolate_config, resolve_block, resolve_training, validate_config
@@ -394,12 +394,15 @@ class Pipeline:
     def to_disk(self, path: str | Path) -> None:
         """Save the config, meta and weights to the directory ``path``, atomically.
 
-        Everything is written to a temporary directory beside ``path`` and renamed into place,
-        so an interrupted save never leaves a half-written model or breaks the old one.
+        Everything is written to a temporary directory beside ``path`` and swapped into place
+        (:func:`corpuskit.io.replace_path`), so an interrupted save never leaves a half-written
+        model, and ``path`` holds the old model or the new one at every moment.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        make_dirs(path.parent)
+        recover_aside(path)
+        tmp = temp_beside(path)
+        tmp.mkdir()  # ordinary modes (the umask applies), not mkdtemp's private 0700
         try:
             (tmp / "config.cfg").write_text(self.config.to_str(), encoding="utf-8")
             meta = dict(self.meta)
@@ -414,13 +417,7 @@ class Pipeline:
             (tmp / "tok2vec.bin").write_bytes(self.tok2vec.to_bytes())
             for comp in self.components:
                 (tmp / f"{comp.name}.bin").write_bytes(comp.to_bytes())
-            old = None
-            if path.exists():
-                old = path.parent / f".{path.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-                path.rename(old)
-            tmp.rename(path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_path(tmp, path)  # an atomic exchange: ``path`` is always a whole model
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -488,6 +485,8 @@ def load(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Pip
     from .config import load_config
 
     path = Path(path)
+    if not path.exists():
+        recover_aside(path)  # a save killed between its two renames (where no exchange exists)
     if not (path / "config.cfg").is_file():
         raise UsageError(f"{str(path)!r} is not a corpuskit model directory (no config.cfg in it)")
     config = load_config(path / "config.cfg", overrides=overrides, interpolate=False)

@@ -490,3 +490,27 @@ def test_span_problems_become_findings(tmp_path):
         report.get("offset-units").examples[0].message
         == "the offsets fit the text counted in utf-16, not code points"
     )
+
+
+def test_control_char_label_on_real_docs(tmp_path):
+    """A line break in an entity label, a tab in a tag, an escape in a relation: each flagged once;
+    the clean EWT docs are not."""
+    assert run(EWT).get("control-char-label") is None
+    docs = wnut_docs()
+    with_ent = next(k for k, d in enumerate(docs) if d.ents)
+    span = docs[with_ent].ents[0]
+    docs[with_ent] = edit(docs[with_ent], ents=[Span(span.start, span.end, "PER\nSON")])
+    ewt = ewt_docs()
+    tags = list(ewt[0].tags)
+    tags[2] = "NN\tP"
+    deps = list(ewt[1].deps)
+    deps[0] = "nsubj\x1b[31m"
+    path = write_spacy(tmp_path / "bad.spacy", [*docs, edit(ewt[0], tags=tags), edit(ewt[1], deps=deps)])
+    finding = check(path).get("control-char-label")
+    assert finding is not None and finding.severity == "error" and finding.count == 3
+    messages = sorted(e.message for e in finding.examples)
+    assert messages == [
+        "dependency label 'nsubj\\x1b[31m' holds the control character '\\x1b'",
+        "entity label 'PER\\nSON' holds a line break",
+        "tag 'NN\\tP' holds a tab",
+    ]

@@ -129,3 +129,20 @@ def test_spacy_folder_with_a_fifo(tmp_path: Path) -> None:
     proc = run_limited("check", src, mem_mb=MEM, timeout=HANG)
     assert "Traceback" not in proc.stderr
     assert proc.returncode in (0, 1)
+
+
+def test_convert_says_which_symlinks_it_followed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpuskit.cli import cli
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(EWT, elsewhere / "linked.conllu")
+    src = tmp_path / "corpus"
+    src.mkdir()
+    (src / "sub").symlink_to(elsewhere, target_is_directory=True)
+    result = CliRunner().invoke(cli, ["convert", str(src), str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert f"{src / 'sub'}: a symlink to the folder {elsewhere}: followed" in result.stderr
+    assert (tmp_path / "out" / "sub" / "linked.spacy").is_file()
