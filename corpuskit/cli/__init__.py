@@ -21,6 +21,7 @@ _COMMANDS = {
     "init-config": "corpuskit.cli.train:init_config_cli",
     "train": "corpuskit.cli.train:train_cli",
     "evaluate": "corpuskit.cli.train:evaluate_cli",
+    "find-errors": "corpuskit.cli.find_errors:find_errors_cli",
 }
 
 

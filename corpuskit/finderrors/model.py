@@ -215,7 +215,36 @@ def cross_validate(
         for i, probs in zip(held, predict_probs(nlp, [docs[i].doc for i in held]), strict=True):
             probs.fold = k
             out[i] = probs
-    return [p for p in out if p is not None]
+    return align_labels([p for p in out if p is not None])
+
+
+def align_labels(probs: list[DocProbs]) -> list[DocProbs]:
+    """The same label columns in every doc's probabilities (fold models may know different labels:
+    a label a model never saw gets probability 0)."""
+    from ..train.decoders import biluo_tag_names
+
+    union: dict[str, list[str]] = {}
+    for layer in ("tags", "pos", "deps", "ents"):
+        names: set[str] = set()
+        for p in probs:
+            names.update(p.labels.get(layer, []))
+        if layer == "ents":
+            ent_labels = sorted({n[2:] for n in names if n != "O"})
+            union[layer] = biluo_tag_names(ent_labels) if names else []
+        elif names:
+            union[layer] = sorted(names)
+    for p in probs:
+        for layer, names_ in union.items():
+            old = p.labels.get(layer)
+            mat = getattr(p, layer)
+            if mat is None or old is None or old == names_:
+                continue
+            index = {n: i for i, n in enumerate(names_)}
+            new = np.zeros((mat.shape[0], len(names_)), dtype=mat.dtype)
+            new[:, [index[n] for n in old]] = mat
+            setattr(p, layer, new)
+        p.labels = union
+    return probs
 
 
 def _bare(doc: Doc) -> Doc:
