@@ -82,24 +82,32 @@ class _Hit:
 
 
 def _groups(keys: npt.NDArray[np.uint64], labels: Array) -> tuple[Array, Array, Array, Array, Array]:
-    """Per item: group id, own-label count, group size, majority label and its count."""
+    """Per item: group id, own-label count, group size, and the most frequent *other* label of
+    its group with that label's count (on a tie, each side sees the other as the alternative)."""
     _, g = np.unique(keys, return_inverse=True)
     g = g.astype(np.int64)
     lab_ids, lab = np.unique(labels, return_inverse=True)
-    pair = g * len(lab_ids) + lab
+    n_lab = len(lab_ids)
+    pair = g * n_lab + lab
     upair, pinv, pcount = np.unique(pair, return_inverse=True, return_counts=True)
     own = pcount[pinv]
     total = np.bincount(g)[g]
-    pg = upair // len(lab_ids)
+    pg = upair // n_lab
     order = np.lexsort((-pcount, pg))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = pg[order][1:] != pg[order][:-1]
-    maj_pair = np.zeros(int(g.max()) + 1 if len(g) else 0, dtype=np.int64)
-    maj_count = np.zeros_like(maj_pair)
-    maj_pair[pg[order][first]] = upair[order][first]
-    maj_count[pg[order][first]] = pcount[order][first]
-    majority = lab_ids[maj_pair[g] % len(lab_ids)]
-    return g, own, total, majority, maj_count[g]
+    rank = np.empty(len(order), dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, pg[order][1:] != pg[order][:-1]])
+    rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    n_groups = int(g.max()) + 1 if len(g) else 0
+    top = np.full((n_groups, 2), -1, dtype=np.int64)
+    top_count = np.zeros((n_groups, 2), dtype=np.int64)
+    first_two = rank < 2
+    top[pg[first_two], rank[first_two]] = upair[first_two]
+    top_count[pg[first_two], rank[first_two]] = pcount[first_two]
+    is_top = top[g, 0] == pair
+    alt_pair = np.where(is_top, top[g, 1], top[g, 0])
+    alt_count = np.where(is_top, top_count[g, 1], top_count[g, 0])
+    alternative = np.where(alt_pair >= 0, lab_ids[np.maximum(alt_pair, 0) % n_lab], labels)
+    return g, own, total, alternative, alt_count
 
 
 def _collect(
@@ -114,7 +122,7 @@ def _collect(
     """Flag the minority members of every group whose labels vary (longest context kept)."""
     if not len(keys):
         return
-    g, own, total, majority, maj_count = _groups(keys, labels)
+    g, own, total, majority, maj_count = _groups(keys, labels)  # majority: the best other label
     varies = own < total
     if only_multi is not None:
         # Keep a group only where its members come from more than one file.
@@ -124,7 +132,7 @@ def _collect(
         np.minimum.at(lo, gi, only_multi)
         np.maximum.at(hi, gi, only_multi)
         varies &= lo[gi] != hi[gi]
-    flagged = np.flatnonzero(varies & (own <= maj_count) & ((labels != majority) | (own == maj_count)))
+    flagged = np.flatnonzero(varies & (own <= maj_count))
     if not len(flagged):
         return
     order = np.argsort(g, kind="stable")
