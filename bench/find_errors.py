@@ -46,14 +46,14 @@ from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from corpuskit.doc import Span  # noqa: E402
-from corpuskit.finderrors.corpus import LoadedDoc, load_corpora  # noqa: E402
-from corpuskit.finderrors.model import DocProbs, FoldSettings, cross_validate  # noqa: E402
-from corpuskit.finderrors.ngram import find_variation  # noqa: E402
-from corpuskit.finderrors.score import combine, model_suspects  # noqa: E402
-from corpuskit.finderrors.suspect import Suspect  # noqa: E402
+from corpuskit.doc import Span
+from corpuskit.finderrors.corpus import LoadedDoc, load_corpora
+from corpuskit.finderrors.model import DocProbs, FoldSettings, cross_validate
+from corpuskit.finderrors.ngram import find_variation
+from corpuskit.finderrors.score import combine, model_suspects
+from corpuskit.finderrors.suspect import Suspect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,7 +198,9 @@ def inject_ner(docs: list[LoadedDoc], rate: float, rng: random.Random) -> list[I
         else:
             taken = {i for e in ents for i in range(e.start, e.end)}
             cands = [
-                i for i in range(1, len(doc)) if i not in taken and doc.words[i][:1].isupper() and doc.words[i].isalpha()
+                i
+                for i in range(1, len(doc))
+                if i not in taken and doc.words[i][:1].isupper() and doc.words[i].isalpha()
             ]
             if not cands:
                 continue
@@ -238,7 +240,10 @@ def _head_classes(doc_heads: list[int | None], hp: np.ndarray) -> tuple[np.ndarr
         cls = np.where(np.abs(off) <= _OFF, off + _OFF, k - 1)
         np.add.at(probs[i], cls, hp[i])
     given = np.asarray(
-        [(h - i + _OFF if abs(h - i) <= _OFF else k - 1) if h is not None else 0 for i, h in enumerate(doc_heads)]
+        [
+            (h - i + _OFF if abs(h - i) <= _OFF else k - 1) if h is not None else 0
+            for i, h in enumerate(doc_heads)
+        ]
     )
     return given, probs
 
@@ -261,7 +266,9 @@ def _iob_classes(doc: Any, marg: np.ndarray, names: list[str]) -> tuple[np.ndarr
     return given, probs
 
 
-def cleanlab_queue(docs: list[LoadedDoc], probs: list[DocProbs], layers: list[str]) -> tuple[list[Any], np.ndarray]:
+def cleanlab_queue(
+    docs: list[LoadedDoc], probs: list[DocProbs], layers: list[str]
+) -> tuple[list[Any], np.ndarray]:
     """cleanlab's ranked token issues (doc, start, end, score) and its sentence scores."""
     from cleanlab.token_classification.filter import find_label_issues
     from cleanlab.token_classification.rank import get_label_quality_scores
@@ -302,7 +309,7 @@ def cleanlab_queue(docs: list[LoadedDoc], probs: list[DocProbs], layers: list[st
             continue
         issues = find_label_issues(labels_l, probs_l)
         sent_scores, token_scores = get_label_quality_scores(labels_l, probs_l)
-        for (s, t) in issues:
+        for s, t in issues:
             d = keep[s]
             items.append((d, t, t + 1, float(token_scores[s][t])))
         for s, d in enumerate(keep):
@@ -397,7 +404,8 @@ def run_quality(args: argparse.Namespace, corpus: str) -> None:
     cl_items, cl_sent = cleanlab_queue(docs, probs, layers)
     t4 = time.perf_counter()
     print(
-        f"   cross-validation {t1 - t0:.1f} s ({args.folds} folds x {args.epochs} epochs); n-grams {t2 - t1:.2f} s; "
+        f"   cross-validation {t1 - t0:.1f} s ({args.folds} folds x {args.epochs} epochs); "
+        f"n-grams {t2 - t1:.2f} s; "
         f"ranking {t3 - t2:.2f} s; cleanlab {t4 - t3:.2f} s"
     )
     rows = []
@@ -410,7 +418,8 @@ def run_quality(args: argparse.Namespace, corpus: str) -> None:
     print(f"   {'queue':<16} {'items':>6}  sentence AP  P@50  P@100  P@200 |  span AP  P@50  P@100  P@200")
     for name, n, sm, pm in rows:
         print(
-            f"   {name:<16} {n:>6}  {sm['AP']:>11.3f} {sm['P@50']:>5.2f} {sm['P@100']:>6.2f} {sm['P@200']:>6.2f}"
+            f"   {name:<16} {n:>6}  {sm['AP']:>11.3f} {sm['P@50']:>5.2f} {sm['P@100']:>6.2f}"
+            f" {sm['P@200']:>6.2f}"
             f" | {pm['AP']:>8.3f} {pm['P@50']:>5.2f} {pm['P@100']:>6.2f} {pm['P@200']:>6.2f}"
         )
 
@@ -423,7 +432,17 @@ def run_speed(args: argparse.Namespace) -> None:
         big.write_text(text * args.copies, encoding="utf-8")
         env = dict(os.environ)
         conv = [sys.executable, "-m", "corpuskit", "convert", str(big), str(Path(tmp) / "out"), "-n", "10"]
-        find = [sys.executable, "-m", "corpuskit", "find-errors", str(big), "--method", "ngram", "--top", "10"]
+        find = [
+            sys.executable,
+            "-m",
+            "corpuskit",
+            "find-errors",
+            str(big),
+            "--method",
+            "ngram",
+            "--top",
+            "10",
+        ]
         times: dict[str, list[float]] = {"convert": [], "find-errors --method ngram": []}
         for _ in range(args.runs):
             for name, cmd in (("convert", conv), ("find-errors --method ngram", find)):

@@ -57,44 +57,51 @@ class TokenTable:
 
     @classmethod
     def build(cls, docs: list[LoadedDoc]) -> TokenTable:
-        words: list[str] = []
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
         doc_of: list[int] = []
         tok_of: list[int] = []
         left: list[int] = []
         right: list[int] = []
         doc_pos: list[npt.NDArray[np.int64]] = []
+        intern = vocab.setdefault
         for d, ld in enumerate(docs):
-            where: list[int] = []
-            for s, e in ld.doc.sentence_bounds():
-                words.append("")
+            words = ld.doc.words
+            bounds = ld.doc.sentence_bounds() if ld.doc.heads is not None or ld.doc.sent_starts else None
+            if not bounds:
+                bounds = [(0, len(words))] if words else []
+            first = len(ids) + 1
+            for s, e in bounds:
+                n = e - s
+                ids.append(-1)
                 doc_of.append(-1)
                 tok_of.append(-1)
                 left.append(-1)
                 right.append(-1)
-                where.extend(range(len(words), len(words) + e - s))
-                words.extend(ld.doc.words[s:e])
-                doc_of.extend([d] * (e - s))
+                ids.extend([intern(w, len(vocab)) for w in words[s:e]])
+                doc_of.extend([d] * n)
                 tok_of.extend(range(s, e))
-                left.extend(range(e - s))
-                right.extend(range(e - s - 1, -1, -1))
-            doc_pos.append(np.asarray(where, dtype=np.int64))
-        words.append("")
+                left.extend(range(n))
+                right.extend(range(n - 1, -1, -1))
+            n_doc = len(words)
+            if len(bounds) == 1:
+                doc_pos.append(np.arange(first, first + n_doc, dtype=np.int64))
+            else:
+                tok = np.asarray(tok_of[first - 1 :], dtype=np.int64)
+                doc_pos.append(np.flatnonzero(tok >= 0) + first - 1)
+        ids.append(-1)
         doc_of.append(-1)
         tok_of.append(-1)
         left.append(-1)
         right.append(-1)
-        vocab, inverse = np.unique(np.asarray(words, dtype=object), return_inverse=True)
-        ids = inverse.astype(np.int64)
-        sentinel = np.asarray(doc_of) < 0
-        ids[sentinel] = -1
         return cls(
-            ids,
+            np.asarray(ids, dtype=np.int64),
             np.asarray(doc_of, dtype=np.int64),
             np.asarray(tok_of, dtype=np.int64),
             np.asarray(left, dtype=np.int64),
             np.asarray(right, dtype=np.int64),
             doc_pos,
-            [str(v) for v in vocab],
+            list(vocab),
         )
 
     def __len__(self) -> int:

@@ -169,38 +169,65 @@ def _score(hit: _Hit) -> float:
 
 
 def _stream_labels(table: TokenTable, docs: list[LoadedDoc], layer: str) -> tuple[Array, list[str]]:
-    """Label ids of ``layer`` per stream position (-1 = none), and the label names."""
+    """Label ids of ``layer`` per stream position (-1 = none), and the label names; for heads,
+    the stream position of each token's head."""
     out = np.full(len(table), _NONE, dtype=np.int64)
-    if layer == "heads":
-        for d, ld in enumerate(docs):
-            heads = ld.doc.heads
-            if heads is None:
-                continue
-            pos = table.doc_pos[d]
-            vals = np.asarray([_NONE if h is None else h for h in heads], dtype=np.int64)
-            known = vals >= 0
-            # Store the head's stream position; offsets are taken per window later.
-            out[pos[known]] = pos[np.clip(vals[known], 0, len(pos) - 1)]
-        return out, []
-    names: dict[str, int] = {}
+    values: list[object] = []
+    where: list[Array] = []
+    base: list[int] = []
+    limit: list[int] = []  # the end of each token's doc in the flat order
+    offset = 0
     for d, ld in enumerate(docs):
-        values = getattr(ld.doc, layer)
-        if values is None:
-            continue
-        ids = [_NONE if v is None else names.setdefault(v, len(names)) for v in values]
-        out[table.doc_pos[d]] = ids
-    return out, list(names)
+        v = getattr(ld.doc, layer)
+        if v is not None:
+            values.extend(v)
+            where.append(table.doc_pos[d])
+            base.extend([offset] * len(v))
+            offset += len(v)
+            limit.extend([offset] * len(v))
+    if not values:
+        return out, []
+    pos = np.concatenate(where)
+    if layer == "heads":
+        heads = np.asarray([_NONE if h is None else h for h in values], dtype=np.int64)
+        starts = np.asarray(base, dtype=np.int64)
+        known = heads >= 0
+        flat = starts + heads
+        known &= flat < np.asarray(limit, dtype=np.int64)
+        out[pos[known]] = pos[flat[known]]
+        return out, []
+    names: dict[object, int] = {}
+    intern = names.setdefault
+    out[pos] = [_NONE if v is None else intern(v, len(names)) for v in values]
+    return out, [str(n) for n in names]
 
 
-def _token_hits(table: TokenTable, labels: Array, heads: bool) -> dict[tuple[int, int], _Hit]:
-    wk = _word_keys(table)
+def _varying(keys: npt.NDArray[np.uint64], labels: Array) -> npt.NDArray[np.bool_]:
+    """Per item: whether its group (equal keys) holds more than one label."""
+    _, g = np.unique(keys, return_inverse=True)
+    lab_ids, lab = np.unique(labels, return_inverse=True)
+    pairs = np.sort(g.astype(np.int64) * len(lab_ids) + lab)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    n_labels = np.bincount(pairs // len(lab_ids), minlength=int(g.max()) + 1 if len(g) else 0)
+    return np.asarray(n_labels[g] > 1)
+
+
+def _token_hits(
+    table: TokenTable, labels: Array, heads: bool, wk: npt.NDArray[np.uint64]
+) -> dict[tuple[int, int], _Hit]:
     best: dict[tuple[int, int], _Hit] = {}
     has = np.flatnonzero(labels != _NONE)
+    if not len(has):
+        return best
+    # A longer context's group is part of the one-word-each-side group of the same token: only
+    # tokens whose shortest-context group varies can vary in a longer one (heads: in raw offsets).
+    raw = labels[has] - has if heads else labels[has]
+    pool = has[_varying(_window_key(wk, has, range(-1, 2), 11), raw)]
     pairs = [(a, b) for a in range(1, _MAX_CONTEXT + 1) for b in range(1, _MAX_CONTEXT + 1)]
     pairs.sort(key=lambda ab: -(ab[0] + ab[1]))
     for a, b in pairs:
         # The window may reach the sentence boundary (the sentinel) but not cross it.
-        pos = has[(table.left[has] >= a - 1) & (table.right[has] >= b - 1)]
+        pos = pool[(table.left[pool] >= a - 1) & (table.right[pool] >= b - 1)]
         if not len(pos):
             continue
         keys = _window_key(wk, pos, range(-a, b + 1), 10 * a + b)
@@ -248,13 +275,14 @@ _PART = -2  # a window that overlaps an entity without being exactly one
 _O = -3  # a window with no entity token
 
 
-def _ent_hits(table: TokenTable, docs: list[LoadedDoc]) -> tuple[dict[tuple[int, int], _Hit], list[str]]:
+def _ent_hits(
+    table: TokenTable, docs: list[LoadedDoc], wk: npt.NDArray[np.uint64]
+) -> tuple[dict[tuple[int, int], _Hit], list[str]]:
     (ent_end, ent_label), inside, miss, names = _ent_stream(table, docs)
     starts = np.flatnonzero(ent_label != _NONE)
     best: dict[tuple[int, int], _Hit] = {}
     if not len(starts):
         return best, names
-    wk = _word_keys(table)
     file_ids = {f: i for i, f in enumerate(dict.fromkeys(ld.file for ld in docs))}
     doc_file = np.asarray([file_ids[ld.file] for ld in docs] + [-1], dtype=np.int64)
     lengths = ent_end[starts] - starts
@@ -375,14 +403,15 @@ def find_variation(
     """Variation-n-gram suspects of ``docs`` in the given layers, most suspect first."""
     table = table if table is not None else TokenTable.build(docs)
     out: list[Suspect] = []
+    wk = _word_keys(table)
     for layer in layers:
         if layer == "ents":
-            hits, names = _ent_hits(table, docs)
+            hits, names = _ent_hits(table, docs, wk)
         else:
             labels, names = _stream_labels(table, docs, layer)
             if not (labels != _NONE).any():
                 continue
-            hits = _token_hits(table, labels, heads=layer == "heads")
+            hits = _token_hits(table, labels, layer == "heads", wk)
         out.extend(_suspect(h, layer, names, table, docs) for h in hits.values())
     out.sort(key=lambda s: (-s.score, s.file, s.doc, s.start, s.layer))
     return out
