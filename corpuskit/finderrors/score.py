@@ -3,9 +3,11 @@
 For a token layer (tags, POS, dependency labels, heads) each token's *self-confidence* is the
 out-of-fold probability of its own label. Confident learning's per-class threshold ``t[c]`` is the
 mean self-confidence of the tokens labelled ``c``: a token is suspect when its self-confidence is
-low *for its class* and another label is likely. The model score is
-
-    0.5 * (1 - min(1, p(current) / t[current])) + 0.5 * max(0, p(suggested) - p(current))
+low *for its class*. The model score is ``(1 - min(1, p(current) / t[current])) * a**2``, ``a``
+being the model's accuracy on the layer (its disagreement means less where it is often wrong);
+the suggestion is the most probable other label. Where several layers of one token are suspect (a wrong head
+usually makes its label unlikely too), the strongest is listed, with the others under
+``evidence["also"]`` (a noisy-or of the layers ranked worse: they are not independent).
 
 Entities are scored as whole spans: a gold mention's score is one minus the lowest probability of
 its own BILUO tags (so a type swap, a boundary off by one and a spurious mention all lower it), and
@@ -13,7 +15,7 @@ a mention the model finds where the annotation has none is a missed mention, sco
 probability of being inside an entity. The kind (type, boundary, spurious, missed) and the model's
 span go into the evidence.
 
-With n-gram evidence for the same span and layer, the scores join as
+With n-gram evidence for the same span (in any token layer), the scores join as
 ``1 - (1 - model) * (1 - NGRAM_WEIGHT * ngram)``.
 """
 
@@ -32,7 +34,7 @@ from .suspect import Suspect
 
 __all__ = ["NGRAM_WEIGHT", "combine", "model_suspects"]
 
-NGRAM_WEIGHT = 0.6
+NGRAM_WEIGHT = 0.25
 _MIN_SCORE = 0.05  # model suspects below this are not listed (unless the n-grams flag them)
 _TOKEN_LAYERS = ("tags", "pos", "deps", "heads")
 
@@ -68,6 +70,19 @@ def _gold_ids(doc: Doc, layer: str, labels: list[str]) -> npt.NDArray[np.int64]:
     return ids
 
 
+def _layer_weight(mats: list[Floats | None], golds: list[npt.NDArray[np.int64]]) -> float:
+    """The squared accuracy of the model on the layer: where the model is often wrong (heads, say),
+    its disagreement says less about the annotation, so the layer's scores count less."""
+    right = total = 0
+    for m, g in zip(mats, golds, strict=True):
+        if m is None or not len(g):
+            continue
+        ok = g >= 0
+        right += int((m[ok].argmax(axis=1) == g[ok]).sum())
+        total += int(ok.sum())
+    return (right / total) ** 2 if total else 1.0
+
+
 def _token_scores(docs: list[LoadedDoc], probs: list[DocProbs], layer: str) -> _TokenScores | None:
     mats: list[Floats | None] = [getattr(p, layer) for p in probs]
     if all(m is None for m in mats):
@@ -95,6 +110,7 @@ def _token_scores(docs: list[LoadedDoc], probs: list[DocProbs], layer: str) -> _
     sums = np.bincount(bucket[known], weights=flat_sc[known], minlength=n_cls)
     counts = np.bincount(bucket[known], minlength=n_cls)
     thresholds = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+    weight = _layer_weight(mats, golds)
     out = _TokenScores([], [], [], [], [])
     for m, g, c, sc in zip(mats, golds, cls, sc_all, strict=True):
         n = len(g)
@@ -112,7 +128,7 @@ def _token_scores(docs: list[LoadedDoc], probs: list[DocProbs], layer: str) -> _
         alt = masked.argmax(axis=1)
         pa = masked[np.arange(n), alt]
         cur = np.nan_to_num(sc, nan=1.0)
-        s = 0.5 * (1.0 - np.minimum(1.0, cur / np.maximum(t, 1e-6))) + 0.5 * np.maximum(0.0, pa - cur)
+        s = (1.0 - np.minimum(1.0, cur / np.maximum(t, 1e-6))) * weight
         s[~ok] = 0.0
         out.score.append(s)
         out.suggest.append(np.where(ok, alt, -1))
@@ -270,11 +286,32 @@ def _ent_suspect(
 
 
 def model_suspects(docs: list[LoadedDoc], probs: list[DocProbs]) -> list[Suspect]:
-    """Every span and token the model doubts (score >= 0.05), most suspect first."""
+    """Every span and token the model doubts (score >= 0.05), most suspect first; one row per
+    token (see the module docs)."""
     out = _ent_suspects(docs, probs)
+    tokens: list[Suspect] = []
     for layer in _TOKEN_LAYERS:
-        out.extend(_token_suspects(docs, probs, layer))
+        tokens.extend(_token_suspects(docs, probs, layer))
+    out.extend(_merge_tokens(tokens))
     out.sort(key=lambda s: -s.score)
+    return out
+
+
+def _merge_tokens(suspects: list[Suspect]) -> list[Suspect]:
+    """One suspect per token: the strongest layer (its score; the others in its evidence)."""
+    by_token: dict[tuple[str, int, int], list[Suspect]] = {}
+    for s in suspects:
+        by_token.setdefault((s.file, s.doc, s.start), []).append(s)
+    out = []
+    for group in by_token.values():
+        group.sort(key=lambda s: -s.score)
+        lead = group[0]
+        if len(group) > 1:
+            lead.evidence["also"] = [
+                {"layer": s.layer, "current": s.current, "suggested": s.suggested, "score": s.score}
+                for s in group[1:]
+            ]
+        out.append(lead)
     return out
 
 
@@ -282,7 +319,8 @@ def model_suspects(docs: list[LoadedDoc], probs: list[DocProbs]) -> list[Suspect
 
 
 def _key(s: Suspect) -> tuple[str, int, int, int, str]:
-    return (s.file, s.doc, s.start, s.end, s.layer)
+    """Entities match on span and layer; token layers on the token (one row per token)."""
+    return (s.file, s.doc, s.start, s.end, "ents" if s.layer == "ents" else "token")
 
 
 def _model_score_for(s: Suspect, ld: LoadedDoc, p: DocProbs) -> float:
@@ -306,9 +344,12 @@ def combine(
         m = by_key.get(_key(s))
         if m is not None:
             m.score = round(1.0 - (1.0 - m.score) * (1.0 - NGRAM_WEIGHT * s.score), 4)
-            m.method = "model+ngram"
-            m.evidence["ngram"] = dict(s.evidence, score=s.score)
-            if m.suggested is None or m.suggested == m.current:
+            if m.method == "model":
+                m.method = "model+ngram"
+            m.evidence.setdefault("ngram", []).append(
+                dict(s.evidence, layer=s.layer, current=s.current, suggested=s.suggested, score=s.score)
+            )
+            if m.layer == s.layer and (m.suggested is None or m.suggested == m.current):
                 m.suggested = s.suggested
             continue
         base = 0.0
@@ -317,6 +358,7 @@ def combine(
             base = _model_score_for(s, docs[k], probs[k])
         s.evidence["model_score"] = round(base, 4)
         s.score = round(1.0 - (1.0 - base) * (1.0 - NGRAM_WEIGHT * s.score), 4)
+        by_key[_key(s)] = s
         out.append(s)
     out.sort(key=lambda s: (-s.score, s.file, s.doc, s.start, s.layer))
     return out

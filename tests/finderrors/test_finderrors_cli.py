@@ -109,9 +109,11 @@ def test_model_option_scores_and_refuses_foreign_labels(tmp_path: Path):
     docs = load_corpora([EWT_TINY])
     model = tmp_path / "model"
     _train_fold([d.doc for d in docs], _fold_config(_layers_of(docs), TINY), TINY, model, print)
-    queue = find_errors([EWT_TINY], method="model", model=model)
-    assert queue.suspects and queue.probs is not None
-    assert {s.method for s in queue.suspects} == {"model"}
+    queue = find_errors([EWT_TINY], method="all", model=model)
+    assert queue.probs is not None and len(queue.probs) == len(docs)
+    assert queue.probs[0].tags is not None and queue.probs[0].heads is not None
+    assert queue.suspects
+    assert {s.method for s in queue.suspects} <= {"model", "ngram", "model+ngram"}
     # A corpus with a tag the model never saw is refused, naming the tag.
     odd = tmp_path / "odd.conllu"
     text = EWT_TINY.read_text(encoding="utf-8").replace("\tNN\t", "\tNOUNISH\t", 1)
