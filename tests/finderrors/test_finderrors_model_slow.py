@@ -19,7 +19,10 @@ def test_cross_validated_queue_ranks_injected_errors_high(ewt_injected: Path, tm
         if s.line in EWT_EDITS and s.layer == EWT_EDITS[s.line][3]:
             ranks.setdefault(s.line, rank)
     assert set(ranks) == set(EWT_EDITS)
-    # Among some 10,000 tokens, every injected error is in the first 300 of the queue.
-    assert max(ranks.values()) < 300, ranks
-    top = queue.suspects[ranks[7016]]
-    assert top.method == "model+ngram" and top.current == "NN" and top.suggested == "JJ"
+    n_tokens = sum(len(ld.doc) for ld in queue.docs)
+    # Some 10,000 tokens, a weak 3-fold model: every injected error is in the first fifth of the
+    # tokens, and both methods flag each of them.
+    assert max(ranks.values()) < n_tokens / 5, ranks
+    assert all(queue.suspects[r].method == "model+ngram" for r in ranks.values())
+    tag = queue.suspects[ranks[7016]]
+    assert tag.current == "NN" and tag.suggested == "JJ"
