@@ -10,8 +10,9 @@ usually makes its label unlikely too), the strongest is listed, with the others 
 ``evidence["also"]`` (a noisy-or of the layers ranked worse: they are not independent).
 
 Entities are scored as whole spans: a gold mention's score is one minus the lowest probability of
-its own BILUO tags (so a type swap, a boundary off by one and a spurious mention all lower it), and
-a mention the model finds where the annotation has none is a missed mention, scored by its lowest
+its own IOB tags (B = B + U, I = I + L of the BILUO marginals) over its tokens and the O token on
+each side (so a type swap, a boundary off by one and a spurious mention all lower it), and a
+mention the model finds where the annotation has none is a missed mention, scored by its highest
 probability of being inside an entity. The kind (type, boundary, spurious, missed) and the model's
 span go into the evidence.
 
@@ -210,14 +211,34 @@ def _span_evidence(kind: str, p_span: float, fold: int | None, pred: Span | None
     return ev
 
 
+def gold_iob_probs(marg: Floats, gold_ids: npt.NDArray[np.int64]) -> Floats:
+    """Per token, the probability of its gold IOB tag (B = B + U, I = I + L of the BILUO
+    marginals; NaN where the gold tag is unknown): a boundary doubt is not split between
+    the B/U and I/L readings of the same tag."""
+    out = np.full(len(gold_ids), np.nan)
+    ok = gold_ids >= 0
+    g = gold_ids[ok]
+    rows = np.flatnonzero(ok)
+    # BILUO order per label: B, I, L, U at 1 + 4 * label + 0..3; the partner of each tag:
+    offset = (g - 1) % 4
+    partner = np.where(
+        g == 0,
+        0,
+        np.where(offset == 0, g + 3, np.where(offset == 3, g - 3, np.where(offset == 1, g + 1, g - 1))),
+    )
+    out[rows] = np.where(g == 0, marg[rows, 0], marg[rows, g] + marg[rows, partner])
+    return out
+
+
 def ent_span_score(marg: Floats, gold_ids: npt.NDArray[np.int64], start: int, end: int) -> float:
-    """One minus the lowest probability of the gold BILUO tags over tokens ``start:end``."""
-    rows = np.arange(start, end)
-    ids = gold_ids[start:end]
-    ok = ids >= 0
-    if not ok.any():
-        return 0.0
-    return float(1.0 - marg[rows[ok], ids[ok]].min())
+    """One minus the lowest probability of the gold IOB tags over tokens ``start:end`` and the
+    token on each side (where it is outside every entity: an entity that should be longer)."""
+    pg = gold_iob_probs(marg, gold_ids)
+    lo = start - 1 if start > 0 and gold_ids[start - 1] == 0 else start
+    hi = end + 1 if end < len(gold_ids) and gold_ids[end] == 0 else end
+    window = pg[lo:hi]
+    window = window[~np.isnan(window)]
+    return float(1.0 - window.min()) if len(window) else 0.0
 
 
 def _ent_suspects(docs: list[LoadedDoc], probs: list[DocProbs]) -> list[Suspect]:
@@ -252,7 +273,7 @@ def _ent_suspects(docs: list[LoadedDoc], probs: list[DocProbs]) -> list[Suspect]
             if (q.start, q.end) in gold_keys or in_gold[q.start : q.end].any():
                 continue
             p_in = 1.0 - p.ents[q.start : q.end, 0]
-            score = float(p_in.min())
+            score = float(p_in.max())
             if score >= _MIN_SCORE:
                 out.append(_ent_suspect(ld, q.start, q.end, None, q.label, score, "missed", p, q))
     return out
@@ -329,7 +350,9 @@ def _model_score_for(s: Suspect, ld: LoadedDoc, p: DocProbs) -> float:
     if s.layer != "ents" or p.ents is None:
         return 0.0
     if s.current is None:
-        return float((1.0 - p.ents[s.start : s.end, 0]).min())
+        if any(e.start < s.end and s.start < e.end for e in ld.doc.ents or ()):
+            return 0.0  # part of another entity: that entity's own row carries the model's doubt
+        return float((1.0 - p.ents[s.start : s.end, 0]).max())
     return ent_span_score(p.ents, _biluo_ids(ld.doc, p.labels["ents"]), s.start, s.end)
 
 
