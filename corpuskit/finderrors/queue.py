@@ -63,15 +63,24 @@ def find_errors(
     if method in ("ngram", "all"):
         ngram = find_variation(docs, table=TokenTable.build(docs))
         if method == "ngram":
-            for s in ngram:
-                s.score = round(s.score, 4)
-            return Queue(ngram, docs)
+            return Queue(_with_sources(ngram, docs), docs)
     if model is not None:
         probs = score_with_model(model, docs)
     else:
         probs = cross_validate(docs, settings, cache_dir=cache_dir, progress=progress)
     suspects = combine(docs, model_suspects(docs, probs), ngram, probs)
-    return Queue(suspects, docs, probs)
+    return Queue(_with_sources(suspects, docs), docs, probs)
+
+
+def _with_sources(suspects: list[Suspect], docs: list[LoadedDoc]) -> list[Suspect]:
+    """A doc read from a DocBin keeps the file it was converted from: its ``line`` is a line of
+    that file, which ``evidence["source"]`` names (``file`` stays the file read, as ``doc``)."""
+    source = {(ld.file, ld.index): ld.doc.source for ld in docs}
+    for s in suspects:
+        src = source.get((s.file, s.doc))
+        if src and src != s.file:
+            s.evidence["source"] = src
+    return suspects
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -95,7 +104,8 @@ def render_text(queue: Queue, *, top: int | None = None) -> str:
             f"{'#':>4}  {'score':>5}  {'layer':<5}  {'current -> suggested':<28}  {'method':<11}  where"
         )
     for rank, s in enumerate(shown, start=1):
-        where = f"{s.file}:{s.line}" if s.line is not None else f"{s.file} (doc {s.doc})"
+        shown_file = s.evidence.get("source") or s.file
+        where = f"{shown_file}:{s.line}" if s.line is not None else f"{s.file} (doc {s.doc})"
         change = f"{_fmt_label(s.current)} -> {_fmt_label(s.suggested)}"
         kind = s.evidence.get("kind")
         if kind and kind != "agrees":

@@ -156,3 +156,17 @@ def test_model_path_entities_tiny(tmp_path: Path):
     assert kinds <= {"agrees", "type", "boundary", "spurious", "missed"}
     # A gold mention the untrained-enough model does not find is at least a spurious-mention suspect.
     assert "spurious" in kinds or "boundary" in kinds
+
+
+def test_docbin_input_points_at_the_source_line(tmp_path: Path):
+    converted = CliRunner().invoke(cli, ["convert", str(WNUT), str(tmp_path), "-n", "10"])
+    assert converted.exit_code == 0, converted.output
+    spacy_file = tmp_path / "wnut17_train_injected.spacy"
+    result = invoke(spacy_file, "--method", "ngram", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = [Suspect.from_dict(json.loads(line)) for line in result.stdout.splitlines()]
+    missed = [r for r in rows if r.line == 4762]
+    assert missed and missed[0].file == str(spacy_file)
+    assert missed[0].evidence["source"] == str(WNUT)
+    assert missed[0].text == "Scooter Braun" and missed[0].suggested == "person"
+    assert missed[0].doc == 23  # groups of 10 sentences: sentence 239 is in doc 23
