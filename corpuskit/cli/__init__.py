@@ -34,6 +34,7 @@ _COMMANDS = {
     "train": "corpuskit.cli.train:train_cli",
     "evaluate": "corpuskit.cli.train:evaluate_cli",
     "apply-fixes": "corpuskit.cli.apply_fixes:apply_fixes_cli",
+    "find-errors": "corpuskit.cli.find_errors:find_errors_cli",
 }
 
 

@@ -389,6 +389,30 @@ def _forward_backward(
     return log_z, marg, pairs
 
 
+def biluo_marginals(
+    scores: NDArray[np.floating],
+    lengths: NDArray[np.integer],
+    n_labels: int,
+    *,
+    transitions: NDArray[np.floating] | None = None,
+) -> NDArray[np.float64]:
+    """Per-token tag probabilities ``(n_sents, T, K)`` over the valid BILUO sequences.
+
+    The marginals of the linear-chain CRF (``transitions`` given) or of the per-token scores
+    restricted to valid sequences (``transitions=None``): each row sums to 1 where the
+    sentence has a token.
+    """
+    emit = np.asarray(scores, dtype=np.float64)
+    n_tok: NDArray[np.int64] = np.asarray(lengths, dtype=np.int64)
+    if emit.shape[0] == 0 or emit.shape[1] == 0:
+        return np.zeros_like(emit)
+    allowed, start, end = biluo_constraints(n_labels)
+    base = np.zeros(allowed.shape) if transitions is None else np.asarray(transitions, dtype=np.float64)
+    trans = np.where(allowed, base, _NEG)
+    _, marg, _ = _forward_backward(emit, n_tok, trans, np.where(start, 0.0, _NEG), np.where(end, 0.0, _NEG))
+    return marg
+
+
 def biluo_crf_loss(
     scores: NDArray[np.floating],
     lengths: NDArray[np.integer],

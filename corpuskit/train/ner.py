@@ -24,7 +24,7 @@ from thinc.api import Dropout, LayerNorm, Linear, Maxout, Model, chain, with_arr
 from ..doc import Doc
 from ..tags import biluo_to_spans
 from .component import Component, GetExamples, TrainingError
-from .decoders import biluo_crf_loss, biluo_tag_names, viterbi_biluo
+from .decoders import biluo_crf_loss, biluo_marginals, biluo_tag_names, viterbi_biluo
 from .example import Example
 from .registry import registry
 from .scorer import score_spans
@@ -217,6 +217,22 @@ class EntityRecognizer(Component):
         padded = _pad(flat, lengths, 0.0)
         tags = viterbi_biluo(padded, lengths, len(self.labels), transitions=transitions)
         return [tags[i, :n] for i, n in enumerate(lengths.tolist())]
+
+    def predict_proba(self, docs: list[Doc], tokvecs: list[Any]) -> list[np.ndarray[Any, Any]]:
+        """Per doc, the probability of each tag of :attr:`tag_names` at each token ``(n, K)``:
+        the marginals over valid BILUO sequences (of the CRF where the model has one)."""
+        logits = self.model.predict(tokvecs)
+        lengths = np.asarray([len(d) for d in docs], dtype=np.int64)
+        k = len(self.tag_names)
+        if not len(docs) or int(lengths.max()) == 0:
+            return [np.zeros((n, k)) for n in lengths.tolist()]
+        flat = _host(self.model.ops.flatten(logits)).astype(np.float64)
+        transitions = self._transitions()
+        if transitions is None:
+            flat -= flat.max(axis=1, keepdims=True)
+            flat -= np.log(np.exp(flat).sum(axis=1, keepdims=True))
+        marg = biluo_marginals(_pad(flat, lengths, 0.0), lengths, len(self.labels), transitions=transitions)
+        return [marg[i, :n] for i, n in enumerate(lengths.tolist())]
 
     def set_annotations(self, docs: list[Doc], scores: list[np.ndarray[Any, Any]]) -> None:
         names = self.tag_names

@@ -437,6 +437,47 @@ class DependencyParser(Component):
         labels = _host(out.label_scores.argmax(axis=1)).astype(np.int64)
         return layout, heads, labels
 
+    def predict_proba(
+        self, docs: list[Doc], tokvecs: list[Any], *, heads: list[list[int]] | None = None
+    ) -> list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+        """Per doc, ``(head_probs, label_probs)``: ``head_probs[i, j]`` is the probability that
+        token ``j`` heads token ``i`` (``j == i``: a root; 0 across sentences), ``label_probs[i]``
+        the probability of each of :attr:`labels` for token ``i``'s arc to its head in ``heads``
+        (doc-relative, e.g. the gold heads; default: the decoded ones). The docs' own sentence
+        starts are used where they have them."""
+        ops = self.model.ops
+        layout = _layout(docs)
+        n_tok = int(layout.lengths.sum())
+        if n_tok == 0:
+            return [(np.zeros((len(d), len(d))), np.zeros((len(d), len(self.labels)))) for d in docs]
+        label_heads = None
+        if heads is not None:
+            starts = layout.doc_starts.tolist()
+            rows = np.concatenate(
+                [np.asarray(h, dtype=np.int64) + a for h, a in zip(heads, starts, strict=True)]
+            )
+            label_heads = ops.xp.asarray(rows.astype(np.int32))
+        out = self.model.predict(self._inputs(tokvecs, layout, label_heads))
+        per_doc_heads: list[np.ndarray[Any, Any]] = [np.zeros((len(d), len(d))) for d in docs]
+        doc_of_row = np.searchsorted(layout.doc_starts, np.arange(n_tok), side="right") - 1
+        for b, scores in zip(layout.buckets, out.arc_scores, strict=True):
+            p = _host(scores).astype(np.float64)
+            p -= p.max(axis=2, keepdims=True)
+            np.exp(p, out=p)
+            p /= p.sum(axis=2, keepdims=True)
+            for s, (start, length) in enumerate(zip(b.starts.tolist(), b.lengths.tolist(), strict=True)):
+                d = int(doc_of_row[start])
+                a = start - int(layout.doc_starts[d])
+                per_doc_heads[d][a : a + length, a : a + length] = p[s, :length, :length]
+        lp = _host(out.label_scores).astype(np.float64)
+        lp -= lp.max(axis=1, keepdims=True)
+        np.exp(lp, out=lp)
+        lp /= lp.sum(axis=1, keepdims=True)
+        return [
+            (per_doc_heads[k], lp[int(a) : int(a) + len(doc)])
+            for k, (doc, a) in enumerate(zip(docs, layout.doc_starts, strict=True))
+        ]
+
     def set_annotations(self, docs: list[Doc], scores: Any) -> None:
         layout, heads, labels = scores
         names = np.asarray([*self.labels, ROOT_LABEL], dtype=object)

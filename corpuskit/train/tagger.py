@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+import numpy as np
 from thinc.api import Model, Softmax_v2, with_array, zero_init
 
 from ..doc import Doc
@@ -80,6 +81,20 @@ class Tagger(Component):
         scores = self.model.predict(tokvecs)
         ops: Any = self.model.ops
         return [ops.to_numpy(s.argmax(axis=1)) for s in scores]
+
+    def predict_proba(self, docs: list[Doc], tokvecs: list[Any]) -> list[Any]:
+        """Per doc, the probability of each of :attr:`labels` at each token (numpy ``(n, L)``)."""
+        ops: Any = self.model.ops
+        out = []
+        normalized = bool(self.model.get_ref("output_layer").attrs.get("softmax_normalize", False))
+        for s in self.model.predict(tokvecs):
+            z = ops.to_numpy(s).astype("float64")
+            if not normalized:
+                z = z - z.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                z = e / e.sum(axis=1, keepdims=True)
+            out.append(z)
+        return out
 
     def set_annotations(self, docs: list[Doc], scores: list[Any]) -> None:
         labels = self.labels
