@@ -23,7 +23,6 @@ import numpy as np
 from spacy.attrs import DEP, ENT_IOB, HEAD, LEMMA, MORPH, NORM, POS, SENT_START, TAG
 from spacy.tokens import Doc as SDoc
 from spacy.tokens import DocBin as SDocBin
-from spacy.tokens import Span as SSpan
 from spacy.vocab import Vocab
 
 from corpuskit.doc import PROVENANCE_KEY, Doc, Span, lines_from_runs
@@ -54,63 +53,9 @@ ANNOTATIONS = (
 
 
 def to_spacy(doc: Doc, vocab: Vocab) -> SDoc:
-    """A spaCy Doc carrying every annotation of ``doc`` (None stays unset in spaCy too)."""
-    spaces = None if doc.has_unknown_spaces else list(doc.spaces or [])
-    sdoc = SDoc(vocab, words=list(doc.words), spaces=spaces)
-    n = len(doc.words)
-    strings = vocab.strings
-    attrs: list[int] = []
-    cols: list[list[int]] = []
-
-    def strs(values: Sequence[str | None] | None) -> list[int] | None:
-        if values is None:
-            return None
-        return [strings.add(v) if v else 0 for v in values]
-
-    for attr, values in ((TAG, doc.tags), (LEMMA, doc.lemmas), (NORM, doc.norms), (DEP, doc.deps)):
-        col = strs(values)
-        if col is not None:
-            attrs.append(attr)
-            cols.append(col)
-    if doc.pos is not None:
-        from spacy.parts_of_speech import IDS as POS_IDS
-
-        attrs.append(POS)
-        cols.append([int(POS_IDS[p]) if p else 0 for p in doc.pos])
-    if doc.morphs is not None:
-        attrs.append(MORPH)
-        cols.append([0 if m is None else int(vocab.morphology.add(m)) for m in doc.morphs])
-    if doc.heads is not None:
-        attrs.append(HEAD)
-        cols.append([0 if h is None else (h - i) & 0xFFFFFFFFFFFFFFFF for i, h in enumerate(doc.heads)])
-        if doc.deps is None:
-            # spaCy needs DEP beside HEAD to build the tree; a head without a label is a bare head.
-            attrs.append(DEP)
-            cols.append([0] * n)
-    if doc.sent_starts is not None:
-        attrs.append(SENT_START)
-        cols.append([0 if s is None else (1 if s else 0xFFFFFFFFFFFFFFFF) for s in doc.sent_starts])
-    if attrs and n:
-        # from_array sets every column, then derives sentence starts from a parse, as in spaCy.
-        sdoc.from_array(attrs, np.array(cols, dtype=np.uint64).T.copy())
-    if doc.norms is not None:
-        for token, norm in zip(sdoc, doc.norms, strict=True):
-            if norm:
-                token.norm_ = norm
-    if doc.ents is not None:
-        ents = [SSpan(sdoc, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in doc.ents]
-        missing = None
-        if doc.ents_missing is not None:
-            missing = [sdoc[i : i + 1] for i, m in enumerate(doc.ents_missing) if m]
-        sdoc.set_ents(ents, missing=missing, default="outside")
-    sdoc.cats = dict(doc.cats)
-    for name, group in doc.spans.items():
-        sdoc.spans[name] = [
-            SSpan(sdoc, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in group
-        ]
-    sdoc.user_data.update(doc.user_data)
-    if doc.source is not None or doc.lines is not None:
-        sdoc.user_data[PROVENANCE_KEY] = doc.provenance
+    """A spaCy Doc carrying every annotation of ``doc`` (None stays unset in spaCy too): the
+    package's own ``Doc.to_spacy`` (spaCy's string store and morphology, not corpuskit's hashing)."""
+    sdoc: SDoc = doc.to_spacy(vocab)
     return sdoc
 
 

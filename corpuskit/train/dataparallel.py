@@ -30,7 +30,7 @@ from ..doc import Doc
 from ..errors import CorpusError, UsageError
 from .config import TrainingSettings, resolve_training
 from .example import Example
-from .loop import EvalInfo, batch_by_words, make_examples, orth_variant, weighted_score
+from .loop import EvalInfo, batch_by_words, eval_info, make_examples, orth_variant
 from .pipeline import Pipeline
 
 __all__ = ["flat_grads", "flat_params", "train_data_parallel"]
@@ -257,23 +257,10 @@ def _steps(
         run.get([a.apply.remote(summed) for a in actors])
         summed = None
         scores = run.get([actors[0].evaluate.remote()])[0]
-        score = weighted_score(scores, s.score_weights)
-        is_best = score > best_score
-        info = EvalInfo(
-            epoch=at_epoch,
-            step=run.step,
-            losses=dict(losses),
-            scores=scores,
-            score=score,
-            words=words,
-            seconds=time.perf_counter() - start,
-            is_best=is_best,
-            best_score=max(score, best_score),
-            best_step=run.step if is_best else best_step,
-        )
+        info = eval_info(scores, s, at_epoch, run.step, losses, words, start, best_score, best_step)
         nlp.meta["performance"] = dict(scores)
-        if is_best:
-            best_score, best_step = score, run.step
+        if info.is_best:
+            best_score, best_step = info.score, run.step
             if out is not None:
                 _save(run, nlp, out / "model-best")
                 run.best_step = run.step

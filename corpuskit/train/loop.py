@@ -285,6 +285,21 @@ def _evaluate(
 ) -> EvalInfo:
     with nlp.use_params(getattr(sgd, "averages", None)):
         scores = nlp.evaluate(dev)
+    return eval_info(scores, s, epoch, step, losses, words, start, best_score, best_step)
+
+
+def eval_info(
+    scores: dict[str, Any],
+    s: TrainingSettings,
+    epoch: int,
+    step: int,
+    losses: dict[str, float],
+    words: int,
+    start: float,
+    best_score: float,
+    best_step: int,
+) -> EvalInfo:
+    """One evaluation's row: its scores weighted into one, and whether it is the best so far."""
     score = weighted_score(scores, s.score_weights)
     is_best = score > best_score
     return EvalInfo(
