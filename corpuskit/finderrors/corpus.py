@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..corpus import iter_corpus_files, read_file
 from ..doc import Doc
+from .suspect import Suspect
 
 __all__ = ["LoadedDoc", "TokenTable", "load_corpora"]
 
@@ -26,6 +28,20 @@ class LoadedDoc:
     def line(self, token: int) -> int | None:
         lines = self.doc.lines
         return lines[token] if lines is not None and token < len(lines) else None
+
+    def suspect(self, start: int, end: int, layer: str, **fields: Any) -> Suspect:
+        """A suspect over tokens ``start:end`` of this doc: its place (file, line, doc, span, text)
+        filled in; ``fields`` are the rest (current, suggested, score, method, evidence)."""
+        return Suspect(
+            file=self.file,
+            line=self.line(start),
+            doc=self.index,
+            start=start,
+            end=end,
+            text=" ".join(self.doc.words[start:end]),
+            layer=layer,
+            **fields,
+        )
 
 
 def load_corpora(paths: Iterable[str | Path], *, converter: str = "auto") -> list[LoadedDoc]:

@@ -373,14 +373,10 @@ def _suspect(hit: _Hit, layer: str, names: list[str], table: TokenTable, docs: l
     else:
         values = getattr(ld.doc, layer)
         current = values[start] if values is not None else None
-    return Suspect(
-        file=ld.file,
-        line=ld.line(start),
-        doc=ld.index,
-        start=start,
-        end=end,
-        text=" ".join(ld.doc.words[start:end]),
-        layer=layer,
+    return ld.suspect(
+        start,
+        end,
+        layer,
         current=current,
         suggested=_label_name(layer, hit.majority, names, hit.pos, table),
         score=_score(hit),

@@ -161,14 +161,10 @@ def _token_suspects(docs: list[LoadedDoc], probs: list[DocProbs], layer: str) ->
     for d, ld in enumerate(docs):
         for i in np.flatnonzero(ts.score[d] >= _MIN_SCORE).tolist():
             out.append(
-                Suspect(
-                    file=ld.file,
-                    line=ld.line(i),
-                    doc=ld.index,
-                    start=i,
-                    end=i + 1,
-                    text=ld.doc.words[i],
-                    layer=layer,
+                ld.suspect(
+                    i,
+                    i + 1,
+                    layer,
                     current=_current(ld.doc, layer, i),
                     suggested=_label(layer, int(ts.suggest[d][i]), labels),
                     score=round(float(ts.score[d][i]), 4),
@@ -290,14 +286,10 @@ def _ent_suspect(
     p: DocProbs,
     pred: Span | None,
 ) -> Suspect:
-    return Suspect(
-        file=ld.file,
-        line=ld.line(start),
-        doc=ld.index,
-        start=start,
-        end=end,
-        text=" ".join(ld.doc.words[start:end]),
-        layer="ents",
+    return ld.suspect(
+        start,
+        end,
+        "ents",
         current=current,
         suggested=suggested,
         score=round(score, 4),
