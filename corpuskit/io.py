@@ -9,6 +9,7 @@ import errno
 import fcntl
 import functools
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -370,6 +371,10 @@ def _skip_special(file: Path, on_skip: Callable[[Path, str], None] | None) -> bo
     return True
 
 
+#: The names :func:`temp_beside` gives (``.NAME.<12 hex digits>.tmp``).
+_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+
+
 def temp_beside(target: str | Path) -> Path:
     """A fresh hidden name beside ``target`` for a temporary file or folder to rename onto it."""
     target = Path(target)
@@ -652,6 +657,14 @@ class OutputRun:
                 recover_aside(target)
             journal.unlink()
         self._clear()
+        # a file written with atomic_open into OUTPUT itself (a training log) by a killed run
+        for entry in os.listdir(self.out):
+            if _TEMP_NAME.match(entry):
+                stale = self.out / entry
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
 
     def _clear(self) -> None:
         """Everything in the staging folder but the lock (staged outputs, temporary files)."""

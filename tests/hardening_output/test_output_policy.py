@@ -392,3 +392,20 @@ def test_output_run_refuses_a_path_below_a_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("")
     with pytest.raises(UsageError, match="which is a file"), OutputRun(tmp_path / "f" / "g"):
         pass
+
+
+def test_a_temporary_file_a_killed_run_left_in_output_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    # atomic_open writes a training log beside the models; a SIGKILL mid-write leaves its
+    # temporary file, which the next run into the folder removes (and nothing else).
+    from corpuskit.io import temp_beside
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "training.jsonl").write_text("{}\n")
+    stale = temp_beside(out / "training.html")
+    stale.write_text("<html>half")
+    keep = out / ".notes.tmp"  # not a name atomic_open gives
+    keep.write_text("mine")
+    with OutputRun(out):
+        pass
+    assert sorted(os.listdir(out)) == [".notes.tmp", "training.jsonl"]
