@@ -15,13 +15,22 @@ from .findings import Example, Finding, Report
 from .registry import SECTIONS
 from .sarif import render_sarif as _render_sarif
 
-__all__ = ["DOCS_URL", "render", "render_check_lines", "render_json", "render_sarif", "render_text"]
+__all__ = [
+    "DOCS_URL",
+    "SECTION_TITLES",
+    "render",
+    "render_check_lines",
+    "render_json",
+    "render_sarif",
+    "render_text",
+]
 
 #: Where each check id has a section (``#<id>``): the project's docs/checks.md (no published
 #: site yet, so this is a path in corpuskit's source, shown in text reports only).
 DOCS_URL = "docs/checks.md"
 _PLAIN = Console()
-_TITLES = {
+#: The title of each section of the check catalogue, in the reports.
+SECTION_TITLES = {
     "corpus": "Corpus",
     "tokens": "Tokens and text",
     "entities": "Named entities",
@@ -201,7 +210,7 @@ def render_text(
         has_data = _has_section_data(stats, section) if splits else False
         if not findings and not has_data:
             continue
-        out += [_TITLES[section], "-" * len(_TITLES[section])]
+        out += [SECTION_TITLES[section], "-" * len(SECTION_TITLES[section])]
         if has_data:
             out.append(tabulate(_stats_table(stats, section), headers=["", *splits], tablefmt="simple"))
             if verbose:

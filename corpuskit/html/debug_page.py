@@ -17,7 +17,7 @@ from typing import Any
 from ..debug import Options, Report
 from ..debug.findings import Collector, Example, Finding
 from ..debug.registry import SECTIONS
-from ..debug.report import DOCS_URL
+from ..debug.report import DOCS_URL, SECTION_TITLES
 from ..doc import Doc
 from ._page import bars_svg, esc, hist_svg, page
 from ._sentence import arcs_svg, chars_table, ents_html, window
@@ -32,14 +32,6 @@ _CHAR_CHECKS = {
     "misaligned-entity",
     "offset-units",
     "whitespace-token",
-}
-_TITLES = {
-    "corpus": "Corpus",
-    "tokens": "Tokens and text",
-    "entities": "Named entities",
-    "parse": "Dependency trees",
-    "tags": "Tags and morphology",
-    "categories": "Text categories",
 }
 _ICON = {"error": "✘", "warning": "⚠", "info": "ℹ"}
 _SEV_CLASS = {"error": "err", "warning": "warn", "info": "info"}
@@ -142,7 +134,7 @@ def render_debug_html(
     for section in SECTIONS:
         in_section = [f for f in findings if f.section == section]
         if in_section:
-            body.append(f'<h2 class="section">{esc(_TITLES.get(section, section))}</h2>')
+            body.append(f'<h2 class="section">{esc(SECTION_TITLES.get(section, section))}</h2>')
             body += [_finding(f, data) for f in in_section]
     if not findings:
         body.append('<p class="ok">✔ no problems found</p>')
