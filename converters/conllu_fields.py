@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from corpuskit.strings import UD_UPOS
+
 __all__ = ["Level2"]
 
 _Found = tuple[str, int, int | None, str]
 _words = str.split
 _NAMES = ("ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC")
-_UPOS = frozenset(_words("ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X"))
 #: The 37 universal relations of UD v2 (a subtype after ``:`` is free at level 2).
 _UDEPREL = frozenset(
     _words(
@@ -92,7 +93,7 @@ class Level2:
                 and h <= n_words
                 and head != id_
                 and deprel in good_deprels
-                and cols[3] in _UPOS
+                and cols[3] in UD_UPOS
                 and cols[5] in good_feats
                 and cols[9] in good_misc
                 and id_ not in mwt_words
@@ -139,7 +140,7 @@ class Level2:
                 if deprel not in self.good_deprels:
                     self._deprel(cols, i)
             upos = cols[3]
-            if upos not in _UPOS and not (empty and upos == "_"):
+            if upos not in UD_UPOS and not (empty and upos == "_"):
                 if upos == "_":
                     out.append(("underspecified-column", i, _col(cols, 3), "UPOS is '_'; UD requires a tag"))
                 else:

@@ -21,6 +21,7 @@ __all__ = [
     "N_SYMBOLS",
     "SYMBOLS",
     "SYMBOL_NAMES",
+    "UD_UPOS",
     "UPOS",
     "UPOS_NAMES",
     "hash_string",
@@ -56,6 +57,28 @@ N_SYMBOLS = len(SYMBOL_NAMES)
 UPOS: dict[str, int] = {str(k): int(v) for k, v in _TABLE["upos"].items()}
 #: POS column ID -> universal POS tag.
 UPOS_NAMES: dict[int, str] = {v: k for k, v in UPOS.items()}
+#: The 17 universal POS tags of UD v2 (spaCy's table above also has CONJ, EOL and SPACE).
+UD_UPOS: frozenset[str] = frozenset(
+    [
+        "ADJ",
+        "ADP",
+        "ADV",
+        "AUX",
+        "CCONJ",
+        "DET",
+        "INTJ",
+        "NOUN",
+        "NUM",
+        "PART",
+        "PRON",
+        "PROPN",
+        "PUNCT",
+        "SCONJ",
+        "SYM",
+        "VERB",
+        "X",
+    ]
+)
 
 
 def murmurhash64a(data: bytes, seed: int = _SEED) -> int:

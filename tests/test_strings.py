@@ -83,3 +83,10 @@ def test_pos_helpers_edges() -> None:
     assert symbol_name(100000) is None
     with pytest.raises(KeyError):
         pos_id("NOT_A_TAG")
+
+
+def test_ud_upos_is_the_17_tags_of_ud_v2_within_spacys_table() -> None:
+    from corpuskit.strings import UD_UPOS, UPOS
+
+    assert len(UD_UPOS) == 17 and set(UPOS) >= UD_UPOS
+    assert set(UPOS) - UD_UPOS == {"CONJ", "EOL", "SPACE"}  # spaCy's extras, not UD v2 tags

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..doc import Doc
+from ..strings import UD_UPOS
 from .batch import Batch, Item, is_punct
 from .findings import Example, Finding, Hit
 from .options import Options
@@ -22,28 +23,8 @@ from .stats import CorpusStats, SplitStats, normalised_entropy
 
 __all__ = ["UPOS", "feats_problem"]
 
-#: The 17 universal POS tags of UD v2.
-UPOS = frozenset(
-    [
-        "ADJ",
-        "ADP",
-        "ADV",
-        "AUX",
-        "CCONJ",
-        "DET",
-        "INTJ",
-        "NOUN",
-        "NUM",
-        "PART",
-        "PRON",
-        "PROPN",
-        "PUNCT",
-        "SCONJ",
-        "SYM",
-        "VERB",
-        "X",
-    ]
-)
+#: The 17 universal POS tags of UD v2 (one table, in corpuskit.strings).
+UPOS = UD_UPOS
 _UPOS_HINT = {"CONJ": "CCONJ (UD v1's CONJ)"}
 
 
