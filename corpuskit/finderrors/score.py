@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..doc import Doc, Span
-from ..train.biluo import biluo_to_spans
+from ..train.biluo import biluo_to_ents
 from .corpus import LoadedDoc
 from .model import DocProbs
 from .suspect import Suspect
@@ -196,7 +196,7 @@ def _decode(marg: Floats, tag_names: list[str]) -> list[Span]:
     n_labels = (len(tag_names) - 1) // 4
     logp = np.log(np.maximum(marg, 1e-12))[None]
     tags = viterbi_biluo(logp, np.asarray([len(marg)]), n_labels, transitions=None)[0]
-    spans, _missing = biluo_to_spans([tag_names[i] for i in tags.tolist()])
+    spans, _missing = biluo_to_ents([tag_names[i] for i in tags.tolist()])
     return spans
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ..doc import Doc, Span
 from ..tags import MISSING, detect_scheme, doc_to_tags, spans_to_biluo, tags_to_ents
 
-__all__ = ["MISSING", "biluo_to_spans", "doc_to_biluo", "is_valid_biluo", "spans_to_biluo"]
+__all__ = ["MISSING", "biluo_to_ents", "doc_to_biluo", "is_valid_biluo", "spans_to_biluo"]
 
 
 def doc_to_biluo(doc: Doc) -> list[str]:
@@ -19,8 +19,9 @@ def doc_to_biluo(doc: Doc) -> list[str]:
     return doc_to_tags(doc, "BILUO")
 
 
-def biluo_to_spans(tags: Sequence[str | None]) -> tuple[list[Span], list[bool]]:
-    """Entity spans and per-token missing flags of a BILUO (or BIO) sequence.
+def biluo_to_ents(tags: Sequence[str | None]) -> tuple[list[Span], list[bool]]:
+    """Entity spans and per-token missing flags of a BILUO (or BIO) sequence (as
+    :func:`corpuskit.tags.tags_to_ents`; :func:`corpuskit.tags.biluo_to_spans` gives the spans alone).
 
     Raises a ``ValueError`` (:class:`corpuskit.tags.TagError`) naming the tag and position on an
     ill-formed sequence. BIO (IOB2) tags are accepted: ``B-X I-X`` is one entity; an ``I-`` that
@@ -40,7 +41,7 @@ def biluo_to_spans(tags: Sequence[str | None]) -> tuple[list[Span], list[bool]]:
 def is_valid_biluo(tags: Sequence[str | None]) -> bool:
     """Whether ``tags`` is a well-formed BILUO (or BIO) sequence."""
     try:
-        biluo_to_spans(tags)
+        biluo_to_ents(tags)
     except ValueError:
         return False
     return True

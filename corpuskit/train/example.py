@@ -16,7 +16,7 @@ from typing import Any
 from ..alignment import char_span, spans_from_offsets
 from ..doc import Doc, Span, sent_starts_from_heads
 from ..errors import UsageError
-from .biluo import MISSING, biluo_to_spans, doc_to_biluo, spans_to_biluo
+from .biluo import MISSING, biluo_to_ents, doc_to_biluo, spans_to_biluo
 
 __all__ = [
     "Alignment",
@@ -180,7 +180,7 @@ class Example:
                         f"Example.from_dict: {len(entities)} entity tags for {len(words)} tokens"
                     )
                 try:
-                    spans, missing = biluo_to_spans(entities)
+                    spans, missing = biluo_to_ents(entities)
                 except ValueError as e:
                     raise UsageError(f"Example.from_dict: {e}") from None
                 ref.ents = spans

@@ -7,7 +7,7 @@ import pytest
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import UsageError
 from corpuskit.train import Example
-from corpuskit.train.biluo import biluo_to_spans, doc_to_biluo, is_valid_biluo
+from corpuskit.train.biluo import biluo_to_ents, doc_to_biluo, is_valid_biluo
 from corpuskit.train.example import EntityOffsetWarning
 
 
@@ -86,7 +86,7 @@ def test_biluo_round_trip_and_validity() -> None:
     )
     tags = doc_to_biluo(doc)
     assert tags == ["B-X", "L-X", "O", "U-Y", "O", "-"]
-    spans, missing = biluo_to_spans(tags)
+    spans, missing = biluo_to_ents(tags)
     assert spans == doc.ents and missing == doc.ents_missing
     assert is_valid_biluo(tags)
     assert is_valid_biluo(["B-X", "O"]) is not False  # BIO-style unfinished entities are read as ended
