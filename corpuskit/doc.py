@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, overload
 
+from .errors import UsageError
 from .views import Token, doc_from_spacy, doc_to_json, doc_to_spacy, iter_tokens, span_char_offsets
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "lines_from_runs",
     "sent_starts_from_heads",
     "sent_starts_from_parse",
+    "slice_doc",
 ]
 
 #: Key of ``Doc.user_data`` under which a DocBin stores provenance (source file, token lines).
@@ -415,3 +417,63 @@ def sent_starts_from_parse(rel: list[int], dep: list[int]) -> list[int]:
         if rel[i] == 0 and dep[i] != 0:
             out[l_edge[i]] = 1
     return out
+
+
+def slice_doc(doc: Doc, start: int, end: int, *, outside_heads: str = "root") -> Doc:
+    """Tokens ``start:end`` of ``doc`` as a new Doc (always a copy, entities and spans new objects).
+
+    A head that leaves the slice makes its token a root (``outside_heads="root"``: what a
+    converter writes, a tree per sentence) or a token with a missing head (``"missing"``: what
+    training wants, no false attachment learnt). Entities and spans cut by the slice boundary
+    are clipped to it; the provenance of each token (``lines``) is kept.
+    """
+    if outside_heads not in ("root", "missing"):
+        raise ValueError(f"outside_heads must be 'root' or 'missing', not {outside_heads!r}")
+    n = len(doc)
+    if not 0 <= start <= end <= n:
+        raise UsageError(f"slice {start}:{end} is outside the doc's {n} tokens")
+    def cut(values: list[Any] | None) -> list[Any] | None:
+        return None if values is None else values[start:end]
+
+    heads: list[int | None] | None = None
+    if doc.heads is not None:
+        heads = []
+        for i, h in enumerate(doc.heads[start:end], start=start):
+            if h is None:
+                heads.append(None)
+            elif start <= h < end:
+                heads.append(h - start)
+            else:
+                heads.append(i - start if outside_heads == "root" else None)
+    sent_starts = cut(doc.sent_starts)
+    if sent_starts is not None and sent_starts and not sent_starts[0]:
+        sent_starts[0] = True
+
+    def clip(spans: Iterable[Span]) -> list[Span]:
+        out = []
+        for s in spans:
+            a, b = max(s.start, start), min(s.end, end)
+            if a < b:
+                out.append(Span(a - start, b - start, s.label, s.kb_id, s.id))
+        return out
+
+    return Doc(
+        words=doc.words[start:end],
+        spaces=cut(doc.spaces),
+        tags=cut(doc.tags),
+        pos=cut(doc.pos),
+        morphs=cut(doc.morphs),
+        lemmas=cut(doc.lemmas),
+        norms=cut(doc.norms),
+        heads=heads,
+        deps=cut(doc.deps),
+        sent_starts=sent_starts,
+        ents=None if doc.ents is None else clip(doc.ents),
+        ents_missing=cut(doc.ents_missing),
+        cats=dict(doc.cats),
+        spans={k: clip(v) for k, v in doc.spans.items()},
+        has_unknown_spaces=doc.has_unknown_spaces,
+        user_data={k: v for k, v in doc.user_data.items() if k != PROVENANCE_KEY},
+        source=doc.source,
+        lines=cut(doc.lines),
+    )

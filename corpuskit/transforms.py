@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .doc import PROVENANCE_KEY, Doc, Span
+from .doc import PROVENANCE_KEY, Doc, Span, slice_doc
 from .errors import FormatError, UsageError
 
 __all__ = [
@@ -182,64 +182,6 @@ def _merge_user_data(docs: Sequence[Doc]) -> dict[Any, Any]:
             elif isinstance(value, list) and isinstance(out[key], list):
                 out[key].extend(value)
     return out
-
-
-def slice_doc(doc: Doc, start: int, end: int) -> Doc:
-    """Tokens ``start:end`` of ``doc`` as a new Doc (heads that leave the slice become roots).
-
-    Entities and spans cut by the slice boundary are clipped to it.
-    """
-    n = len(doc)
-    if not 0 <= start <= end <= n:
-        raise UsageError(f"slice {start}:{end} is outside the doc's {n} tokens")
-    if start == 0 and end == n:
-        return doc
-
-    def cut(values: list[Any] | None) -> list[Any] | None:
-        return None if values is None else values[start:end]
-
-    heads: list[int | None] | None = None
-    if doc.heads is not None:
-        heads = []
-        for i, h in enumerate(doc.heads[start:end], start=start):
-            if h is None:
-                heads.append(None)
-            elif start <= h < end:
-                heads.append(h - start)
-            else:
-                heads.append(i - start)
-    sent_starts = cut(doc.sent_starts)
-    if sent_starts is not None and sent_starts and not sent_starts[0]:
-        sent_starts[0] = True
-
-    def clip(spans: Iterable[Span]) -> list[Span]:
-        out = []
-        for s in spans:
-            a, b = max(s.start, start), min(s.end, end)
-            if a < b:
-                out.append(Span(a - start, b - start, s.label, s.kb_id, s.id))
-        return out
-
-    return Doc(
-        words=doc.words[start:end],
-        spaces=cut(doc.spaces),
-        tags=cut(doc.tags),
-        pos=cut(doc.pos),
-        morphs=cut(doc.morphs),
-        lemmas=cut(doc.lemmas),
-        norms=cut(doc.norms),
-        heads=heads,
-        deps=cut(doc.deps),
-        sent_starts=sent_starts,
-        ents=None if doc.ents is None else clip(doc.ents),
-        ents_missing=cut(doc.ents_missing),
-        cats=dict(doc.cats),
-        spans={k: clip(v) for k, v in doc.spans.items()},
-        has_unknown_spaces=doc.has_unknown_spaces,
-        user_data={k: v for k, v in doc.user_data.items() if k != PROVENANCE_KEY},
-        source=doc.source,
-        lines=cut(doc.lines),
-    )
 
 
 def split_sents(docs: Iterable[Doc]) -> Iterator[Doc]:

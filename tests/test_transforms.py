@@ -135,6 +135,11 @@ def test_slice_doc_reroots_heads_and_clips_spans() -> None:
     assert s.ents == [Span(0, 1, "E")]
     with pytest.raises(UsageError):
         slice_doc(doc, 3, 9)
+    # for training: a head outside the slice is missing, not a false root attachment
+    m = slice_doc(doc, 2, 4, outside_heads="missing")
+    assert m.heads == [None, 0] and m.sentence_bounds() == [(0, 2)]
+    whole = slice_doc(doc, 0, 4)
+    assert whole is not doc and whole == doc and whole.ents is not doc.ents
 
 
 def test_map_ner_renames_and_drops() -> None:

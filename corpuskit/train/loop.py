@@ -18,7 +18,7 @@ from typing import Any
 
 from thinc.api import fix_random_seed
 
-from ..doc import Doc
+from ..doc import Doc, slice_doc
 from ..errors import UsageError
 from ..io import OutputRun
 from .config import TrainingSettings
@@ -69,44 +69,8 @@ def _split_long(doc: Doc, max_length: int) -> list[Doc]:
     out = []
     for start, end in doc.sentence_bounds():
         if end - start <= max_length:
-            out.append(_slice(doc, start, end))
+            out.append(slice_doc(doc, start, end, outside_heads="missing"))
     return out
-
-
-def _slice(doc: Doc, start: int, end: int) -> Doc:
-    def cut(values: Any) -> Any:
-        return None if values is None else list(values[start:end])
-
-    heads = doc.heads
-    new_heads = None
-    if heads is not None:
-        new_heads = [h - start if h is not None and start <= h < end else None for h in heads[start:end]]
-    ents = None
-    if doc.ents is not None:
-        from ..doc import Span
-
-        ents = [
-            Span(s.start - start, s.end - start, s.label, s.kb_id, s.id)
-            for s in doc.ents
-            if s.start >= start and s.end <= end
-        ]
-    return Doc(
-        words=list(doc.words[start:end]),
-        spaces=cut(doc.spaces),
-        tags=cut(doc.tags),
-        pos=cut(doc.pos),
-        morphs=cut(doc.morphs),
-        lemmas=cut(doc.lemmas),
-        norms=cut(doc.norms),
-        heads=new_heads,
-        deps=cut(doc.deps),
-        sent_starts=cut(doc.sent_starts),
-        ents=ents,
-        ents_missing=cut(doc.ents_missing),
-        has_unknown_spaces=doc.has_unknown_spaces,
-        source=doc.source,
-        lines=cut(doc.lines),
-    )
 
 
 def make_examples(
@@ -157,7 +121,7 @@ def orth_variant(eg: Example, rng: random.Random, level: float) -> Example:
         return [w.lower() for w in out] if lower else out
 
     ref = eg.reference
-    new_ref = _slice(ref, 0, len(ref))
+    new_ref = slice_doc(ref, 0, len(ref))  # a copy
     new_ref.words = vary(ref.words)
     pred = eg.predicted
     new_pred = Doc(words=vary(pred.words), spaces=list(pred.spaces) if pred.spaces is not None else None)
