@@ -580,6 +580,21 @@ def signals_deferred() -> Iterator[None]:
                 signal.raise_signal(signum)
 
 
+#: The output locks this process holds (OutputRun), closed in a forked child: a worker that
+#: inherited one would keep the folder locked while it dies after its parent was killed.
+_HELD_LOCKS: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # the parent's open file description keeps the lock
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class OutputRun:
     """The outputs of one run into the folder ``out``, staged in ``out/.corpuskit-staging``.
 
@@ -633,6 +648,7 @@ class OutputRun:
                 ) from None
             if _same_file(fd, self.staging / "lock"):
                 self._lock = fd
+                _HELD_LOCKS.add(fd)
                 break
             os.close(fd)  # we locked a lock file its owner had just removed: try again
         else:
@@ -692,6 +708,7 @@ class OutputRun:
                 self.staging.rmdir()
         finally:
             if self._lock is not None:
+                _HELD_LOCKS.discard(self._lock)
                 os.close(self._lock)
                 self._lock = None
         if failed and self.created and not self.committed:

@@ -3,10 +3,12 @@ error line, and what is on disk afterwards. Real UD slices from fixtures/ (CC BY
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -409,3 +411,38 @@ def test_a_temporary_file_a_killed_run_left_in_output_is_removed_by_the_next_run
     with OutputRun(out):
         pass
     assert sorted(os.listdir(out)) == [".notes.tmp", "training.jsonl"]
+
+
+def test_a_forked_worker_does_not_hold_the_output_lock(tmp_path: Path) -> None:
+    # A convert's workers are forked while the run holds OUTPUT's lock; when the run is killed
+    # (no clean-up: the lock file stays), a worker still dying must not keep the folder locked.
+    out = tmp_path / "out"
+    code = (
+        "import os, sys, time\n"
+        "from corpuskit.io import OutputRun\n"
+        "run = OutputRun(sys.argv[1]).__enter__()\n"
+        "if os.fork() == 0:\n"
+        "    os.close(1); os.close(2); time.sleep(30); os._exit(0)\n"
+        "print(os.getpid(), flush=True)\n"
+        "os._exit(0)  # killed: no release\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=True)
+    assert (out / STAGING_NAME / "lock").exists()
+    orphans = [int(e) for e in os.listdir("/proc") if e.isdigit() and _forked_child(int(e), proc.stdout)]
+    try:
+        with OutputRun(out):  # would say "another corpuskit run is writing here"
+            pass
+        assert not (out / STAGING_NAME).exists()
+    finally:
+        for pid in orphans:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _forked_child(pid: int, parent_pid_text: str) -> bool:
+    """Whether ``pid`` is a python sleeping in the child the script above forked (by its cmdline)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"OutputRun(sys.argv[1])" in cmd and str(pid) != parent_pid_text.strip()
