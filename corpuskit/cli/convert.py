@@ -10,7 +10,6 @@ import click
 
 from ..corpus import SPACY_FORMAT, convert_corpus
 from ..errors import UsageError
-from ..io import check_encoding
 from ..registry import converter_name
 from ..transforms import load_ner_map
 from .ray_options import RayCommand, check_ray_options, ray_options
@@ -129,7 +128,6 @@ def convert_cli(
 ) -> None:
     """Convert INPUT (a file, or a directory walked recursively) into OUTPUT (a directory, or -;
     with one input file, an OUTPUT ending in the output suffix, such as out.spacy, is the file)."""
-    check_encoding(encoding)  # an unknown one: one line, exit 2, before anything is read
     if ner_map is not None and ner_map.is_dir():
         raise UsageError(f"{ner_map}: is a directory; --ner-map takes a JSON file")
     ray_address = check_ray_options(ray_address, workers)
