@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .doc import Doc
+from .docbin import is_docbin
 from .errors import FormatError, UsageError
 from .io import (
     OutputRun,
@@ -50,8 +51,6 @@ _SNIFF_LINES = 50
 # a smaller file cannot hold more than one shard of tokens and is not worth scanning
 _MIN_TOKEN_BYTES = 20
 _SNIFF_BYTES = 1 << 16
-# zlib streams start with 0x78 and a check byte; spaCy (zlib level 6) writes 78 9c.
-_ZLIB_MAGIC = (b"\x78\x9c", b"\x78\x01", b"\x78\x5e", b"\x78\xda")
 # A score this close to the best one counts as a tie; the file extension breaks it.
 _TIE = 0.05
 _EXTENSION_BONUS = 0.1
@@ -108,10 +107,6 @@ class LineSource:
         return f"LineSource({str(self.path)!r}, encoding={self.encoding!r})"
 
 
-def _is_docbin(head: bytes) -> bool:
-    return head[:2] in _ZLIB_MAGIC
-
-
 def _read_head(path: Path) -> bytes:
     with open_binary(path) as fh:
         return fh.read(_SNIFF_BYTES)
@@ -132,9 +127,9 @@ def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, st
     path = Path(path)
     head = _read_head(path)
     suffix = path.suffix.lower().lstrip(".")
-    if _is_docbin(head):
+    if is_docbin(head):
         return SPACY_FORMAT, f"{SPACY_FORMAT}: zlib-compressed DocBin (starts with bytes {head[:2].hex(' ')})"
-    if b"\x00" in head and not _is_docbin(head):
+    if b"\x00" in head and not is_docbin(head):
         # read_lines names the line of the first NUL byte.
         for _ in read_lines(path, encoding=encoding):
             pass
@@ -263,7 +258,7 @@ def _get(name: str) -> Converter:
 def _choose(path: Path, named: Converter | None, encoding: str) -> tuple[str, str]:
     if named is None:
         return detect_format(path, encoding=encoding)
-    if _is_docbin(_read_head(path)):
+    if is_docbin(_read_head(path)):
         return SPACY_FORMAT, f"{SPACY_FORMAT}: zlib-compressed DocBin"
     return named.name, f"{named.name}: named with --converter"
 
@@ -653,14 +648,14 @@ def _plan_target(
 
 def _is_file_target(output: Path) -> bool:
     """Whether OUTPUT names the output itself: missing, a file, or the shard folder of one."""
-    from .docbin import _check_replaceable
-
     if output.is_symlink() or not output.is_dir():
         return True
     if not any(output.iterdir()):
         return False  # an empty folder made for the outputs
+    from .docbin import check_replaceable
+
     try:
-        _check_replaceable(output)
+        check_replaceable(output)
     except UsageError:
         return False
     return True
@@ -670,9 +665,9 @@ def _check_target(target: Path, file_type: str) -> None:
     """Refuse now an output whose place holds a folder that is not an earlier output."""
     if target.is_dir() and not target.is_symlink():
         if file_type == SPACY_FORMAT:
-            from .docbin import _check_replaceable
+                    from .docbin import check_replaceable
 
-            _check_replaceable(target)  # the shards of an earlier run are replaced
+                    check_replaceable(target)  # the shards of an earlier run are replaced
         else:
             raise UsageError(f"{target}: is a directory that is not an earlier output; move it away first")
 
@@ -692,7 +687,6 @@ def _write_in_parts(
     on_progress: Callable[[int], None] | None,
 ) -> ConvertedFile | None:
     """One large file converted by several processes (:mod:`corpuskit.parts`), else None."""
-    from .docbin import SHARD_TOKENS
     from .parts import default_jobs, plan_parts, process_pool, start_workers, write_parts
 
     file, name, reason = entries[0]
@@ -701,6 +695,8 @@ def _write_in_parts(
     conv = get_converter(name)
     # never more processes than CPUs to run them (-j 64 on 2 cores would start 64 for nothing)
     jobs = default_jobs() if jobs is None else min(jobs, default_jobs())
+    from .docbin import SHARD_TOKENS
+
     shard_tokens = shard_size if shard_size is not None else SHARD_TOKENS
     if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
         return None

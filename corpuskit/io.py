@@ -23,6 +23,7 @@ from .limits import MAX_LINE_BYTES, check_regular, special_kind
 
 __all__ = [
     "STAGING_NAME",
+    "AtomicOutput",
     "OutputRun",
     "aside_path",
     "atomic_open",
@@ -42,6 +43,7 @@ __all__ = [
     "replace_path",
     "signals_deferred",
     "sniff_lines",
+    "sync_path",
     "temp_beside",
 ]
 
@@ -381,26 +383,98 @@ def temp_beside(target: str | Path) -> Path:
     return target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
 
 
+class AtomicOutput:
+    """A new file or folder made at a temporary path beside ``target``, and put at ``target``
+    only when the block succeeds: the one way corpuskit writes an output.
+
+    ``path`` is where to make it (a hidden ``.NAME.<hex>.tmp`` name beside ``target``: create a
+    file there, or a folder; never with ``mkstemp``/``mkdtemp``, so the outputs get the modes of
+    ordinary new files, the umask applied). When the block ends without an error, every file
+    below ``path`` is flushed to disk (fsync), ``path`` is renamed onto ``target`` with
+    :func:`replace_path` (``target`` is the old output or the new one at every moment) and the
+    folder's entry is flushed too. On any error or interruption (Ctrl-C, SIGTERM as the CLI
+    raises it) ``path`` and every :meth:`temp` are removed, and ``target`` is not touched.
+    Ctrl-C and SIGTERM wait (:func:`signals_deferred`) while the output is renamed into place
+    or the temporary files are removed.
+    """
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = Path(target)
+        self.path = temp_beside(self.target)
+        self._temps = [self.path]
+
+    def temp(self) -> Path:
+        """Another temporary path beside ``target``, removed with ``path`` if the block fails
+        (``path`` may be set to it: a first shard becomes a shard folder)."""
+        path = temp_beside(self.target)
+        self._temps.append(path)
+        return path
+
+    def __enter__(self) -> AtomicOutput:
+        check_file_path(self.target)
+        make_dirs(self.target.parent)
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
+        with signals_deferred():
+            if error is None:
+                try:
+                    sync_path(self.path)
+                    replace_path(self.path, self.target)
+                    _sync_dir(self.target.parent)
+                except BaseException:
+                    self._clean()
+                    raise
+            self._clean()
+
+    def _clean(self) -> None:
+        for path in self._temps:
+            with contextlib.suppress(OSError):
+                _remove(path)
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; put it at ``path`` only if the block succeeds.
+    """Open a new file to write (:class:`AtomicOutput`); put it at ``path`` only if the block
+    succeeds.
 
-    An interrupted or failed write never leaves a half-written file and never replaces a good one.
-    The file gets the modes of an ordinary new file (the umask applies, unlike ``mkstemp``). A
-    folder (a shard folder) at ``path`` is replaced as a whole by :func:`replace_path`.
+    An interrupted or failed write never leaves a half-written file and never replaces a good
+    one. A folder (a shard folder) at ``path`` is replaced as a whole.
     """
+    with AtomicOutput(path) as out, open(out.path, "x" + mode.replace("w", ""), **kwargs) as fh:
+        yield fh
+
+
+def sync_path(path: str | Path) -> None:
+    """Flush the file ``path``, or every file and folder below the folder ``path``, to disk."""
     path = Path(path)
-    check_file_path(path)
-    make_dirs(path.parent)
-    tmp = temp_beside(path)
+    if path.is_symlink():
+        return
+    if path.is_dir():
+        for root, _dirs, files in os.walk(path):
+            for name in files:
+                sync_path(Path(root) / name)
+            _sync_dir(Path(root))
+        return
+    fd = os.open(path, os.O_RDONLY)
     try:
-        with open(tmp, "x" + mode.replace("w", ""), **kwargs) as fh:
-            yield fh
-        replace_path(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk, where the system allows it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot flush a folder; the rename itself is atomic
+    finally:
+        os.close(fd)
 
 
 # -- the output policy ---------------------------------------------------------------------------
@@ -736,6 +810,7 @@ class OutputRun:
             self.check(rel)
             if not os.path.lexists(self.staging / "new" / rel):
                 raise FileNotFoundError(errno.ENOENT, "staged output missing", str(rel))
+            sync_path(self.staging / "new" / rel)  # on disk before the journal names it
         with atomic_open(self.staging / "journal", "w", encoding="utf-8") as fh:
             fh.write("".join(f"{_inode(self.staging / 'new' / r)}\t{r}\n" for r in rels))
         done: list[tuple[Path, bool]] = []
@@ -749,6 +824,8 @@ class OutputRun:
         except BaseException:
             self._roll_back(done)
             raise
+        for folder in {(self.out / rel).parent for rel in rels}:
+            _sync_dir(folder)
         (self.staging / "journal").unlink()
         _remove(self.staging / "old")
         return [self.out / r for r in rels]

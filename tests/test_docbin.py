@@ -23,6 +23,9 @@ import corpuskit
 from corpuskit import docbin as docbin_mod
 from corpuskit.doc import PROVENANCE_KEY, Doc, Span, sent_starts_from_parse
 from corpuskit.docbin import DocBin, WriteStats, normalize_morph, read_docbin, write_docbin
+from corpuskit.docbin import format as docbin_format
+from corpuskit.docbin import lookup as docbin_lookup
+from corpuskit.docbin import stream as docbin_stream
 from corpuskit.errors import DocBinError, UsageError
 from corpuskit.strings import UPOS
 
@@ -76,7 +79,7 @@ def test_spacy_file_reads_and_reserialises_to_same_bytes(path: Path) -> None:
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
 def test_vectorised_lookup_reads_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     small = list(read_docbin(path))
-    monkeypatch.setattr(docbin_mod, "_SMALL_COLUMN", 0)  # force the numpy hash-table lookup
+    monkeypatch.setattr(docbin_lookup, "_SMALL_COLUMN", 0)  # force the numpy hash-table lookup
     assert list(read_docbin(path)) == small
     assert list(DocBin().from_bytes(DocBin(docs=_sample_docs()).to_bytes())) == list(
         DocBin(docs=_sample_docs())
@@ -88,7 +91,7 @@ def test_vectorised_lookup_reads_the_same(path: Path, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
 def test_batched_encoding_and_decoding_give_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = list(read_docbin(path))
-    monkeypatch.setattr(docbin_mod, "_BATCH_TOKENS", 50)  # blocks of docs, threaded compression
+    monkeypatch.setattr(docbin_format, "BATCH_TOKENS", 50)  # blocks of docs, threaded compression
     assert list(read_docbin(path)) == whole
     assert DocBin(docs=whole).to_bytes() == path.read_bytes()
 
@@ -348,7 +351,7 @@ def test_write_docbin_empty(tmp_path: Path) -> None:
 
 
 def test_too_large_for_one_docbin(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(docbin_mod, "_MAX_BIN", 100)
+    monkeypatch.setattr(docbin_stream, "_MAX_BIN", 100)
     with pytest.raises(DocBinError, match="write_docbin"):
         DocBin(docs=_many(4)).to_bytes()
 

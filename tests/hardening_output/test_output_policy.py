@@ -304,13 +304,13 @@ def test_a_full_disk_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     out = tmp_path / "out"
     assert invoke("convert", EWT, out).exit_code == 0
     before = snapshot(out)
-    import corpuskit.docbin
+    import corpuskit.docbin.shards
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(corpuskit.docbin, "_serialise_stream", full)
-    monkeypatch.setattr(corpuskit.docbin, "_serialise", full)
+    monkeypatch.setattr(corpuskit.docbin.shards, "serialise_stream", full)
+    monkeypatch.setattr(corpuskit.docbin.shards, "serialise", full)
     line = one_error(invoke("convert", EWT, out, "-j", "1"))
     assert line == (
         f"corpuskit: error: {out}: cannot write the outputs: No space left on device; "
