@@ -218,20 +218,14 @@ def convert_corpus_ray(
     Every node must see the input at the same path (a shared file system), as Ray tasks do.
     Returns a :class:`~corpuskit.corpus.ConvertResult`.
     """
-    from .corpus import (
-        ConvertedFile,
-        ConvertResult,
-        _check_target,
-        _output_suffix,
-        _plan_target,
-        iter_corpus_files,
-    )
+    from .conversion import ConvertedFile, ConvertResult, check_target, output_suffix, plan_target
+    from .corpus import iter_corpus_files
     from .io import OutputRun
     from .parts import default_jobs
 
     input_path = Path(input_path)
     file_type = options.get("file_type", "spacy")
-    suffix = _output_suffix(file_type)
+    suffix = output_suffix(file_type)
     result = ConvertResult()
     files = list(
         iter_corpus_files(
@@ -244,7 +238,7 @@ def convert_corpus_ray(
     if not files:
         raise UsageError(f"{input_path}: no corpus files found (skipped {len(result.skipped)})")
     # the outputs are named and refused exactly as a local run names and refuses them
-    out_dir, outputs = _plan_target(Path(output), input_path, files, suffix, False)
+    out_dir, outputs = plan_target(Path(output), input_path, files, suffix, False)
     rels = [rel for rel, _ in outputs]
     jobs = [(entries[0][0], entries[0][1]) for _, entries in outputs]
     # a file larger than one shard is cut into parts planned for --jobs (default: this machine's
@@ -253,7 +247,7 @@ def convert_corpus_ray(
     with OutputRun(out_dir) as run:
         for rel in rels:
             run.check(rel)
-            _check_target(out_dir / rel, file_type)
+            check_target(out_dir / rel, file_type)
 
         def write(k: int, done: tuple[list[tuple[str, bytes]], Any]) -> None:
             written, ((n_docs, n_sents, n_tokens), reports) = done

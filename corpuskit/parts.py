@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .doc import Doc
-from .docbin import TokenCountMismatch, WriteStats, write_docbin
+from .docbin import TokenCountMismatch, WriteStats, shard_path, write_docbin
 from .io import signals_deferred
 from .registry import FileScan
 from .transforms import group_sents
@@ -39,6 +39,7 @@ from .transforms import group_sents
 __all__ = [
     "MIN_PART_TOKENS",
     "Part",
+    "PartJob",
     "default_jobs",
     "plan_parts",
     "process_pool",
@@ -107,22 +108,30 @@ def plan_parts(scan: FileScan, *, n_sents: int, shard_tokens: int, jobs: int) ->
     return parts if len(parts) > 1 else None
 
 
-def _convert_part(
-    read_units: Callable[..., Iterable[Doc]],
-    file: Path,
-    name: str,
-    part: Part,
-    encoding: str,
-    n_sents: int,
-    ner_map: Mapping[str, str] | None,
-    options: dict[str, Any],
-    out: Path,
-    shard_tokens: int,
-) -> tuple[WriteStats, int]:
+@dataclass(frozen=True, slots=True)
+class PartJob:
+    """What every part of one file is converted with, in the workers.
+
+    ``read_units(file, name, *, encoding, seg, ner_map, options, part)`` reads one part's docs
+    before ``-n`` groups them (``corpuskit.conversion`` passes its reader: a module-level
+    function, so that it reaches the workers by name).
+    """
+
+    read_units: Callable[..., Iterable[Doc]]
+    file: Path
+    name: str
+    encoding: str
+    n_sents: int
+    ner_map: Mapping[str, str] | None
+    options: dict[str, Any]
+    shard_tokens: int
+
+
+def _convert_part(job: PartJob, part: Part, out: Path) -> tuple[WriteStats, int]:
     """In a worker: one part written as ``out`` (a file or a shard directory); its unit count
     (sentences: a converter that takes the ``group`` option reads ``-n`` groups itself)."""
     counted = 0
-    grouped = "group" in options
+    grouped = "group" in job.options
 
     def count(docs: Iterable[Doc]) -> Iterator[Doc]:
         nonlocal counted
@@ -135,20 +144,20 @@ def _convert_part(
                 counted += len(doc.sentence_bounds())
             yield doc
 
-    units = read_units(
-        file,
-        name,
-        encoding=encoding,
+    units = job.read_units(
+        job.file,
+        job.name,
+        encoding=job.encoding,
         seg=False,
-        ner_map=ner_map,
-        options=options,
+        ner_map=job.ner_map,
+        options=job.options,
         part=(part.start, part.end, part.first_line),
     )
     # with the part's token count known, its shard is compressed while it is read: the
     # worker's last shard is not left to compress at the end
     try:
-        docs = count(units) if grouped else group_sents(count(units), n_sents)
-        stats = write_docbin(docs, out, shard_tokens=shard_tokens, n_tokens=part.tokens)
+        docs = count(units) if grouped else group_sents(count(units), job.n_sents)
+        stats = write_docbin(docs, out, shard_tokens=job.shard_tokens, n_tokens=part.tokens)
     except TokenCountMismatch:
         return WriteStats(), -1  # the scan and the reader disagree: the caller falls back
     return stats, counted
@@ -230,88 +239,71 @@ def stop_workers(executor: ProcessPoolExecutor) -> None:
 
 
 def write_parts(
-    read_units: Callable[..., Iterable[Doc]],
-    file: Path,
-    name: str,
+    job: PartJob,
     parts: list[Part],
     target: Path,
     *,
-    encoding: str,
-    n_sents: int,
-    ner_map: Mapping[str, str] | None,
-    options: dict[str, Any],
-    shard_tokens: int,
     executor: ProcessPoolExecutor,
     on_progress: Callable[[int], None] | None = None,
 ) -> WriteStats | None:
-    """Convert ``parts`` of ``file`` in the processes of ``executor`` into the shard directory ``target``.
-
-    ``read_units(file, name, *, encoding, seg, ner_map, options, part)`` reads one part's docs
-    before ``-n`` groups them (``corpuskit.corpus`` passes its reader: a module-level function, so
-    that it reaches the workers by name).
+    """Convert ``parts`` of ``job.file`` in the processes of ``executor`` into the shard
+    directory ``target``.
 
     The first error in file order is raised (after every earlier part has finished, so it is
     the error one process would have met first). None, with nothing left behind, when a part's
     reader yielded another number of docs than the scan counted.
     """
     target.mkdir(parents=True)
-    stem = target.name[: -len(".spacy")] if target.name.endswith(".spacy") else target.name
     outs = [target / f".part-{k:04d}.spacy" for k in range(len(parts))]
-    futures: list[Future[tuple[WriteStats, int]]] = []
     ok = False
     try:
-        futures = [
-            executor.submit(
-                _convert_part,
-                read_units,
-                file,
-                name,
-                part,
-                encoding,
-                n_sents,
-                ner_map,
-                options,
-                out,
-                shard_tokens,
-            )
-            for part, out in zip(parts, outs, strict=True)
-        ]
-        pending = set(futures)
-        done_bytes = 0
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for f in done:
-                part = parts[futures.index(f)]
-                end = part.end if part.end is not None else file.stat().st_size
-                done_bytes += end - part.start
-            failed = [k for k, f in enumerate(futures) if f.done() and f.exception() is not None]
-            if failed and all(f.done() for f in futures[: failed[0]]):
-                break  # every earlier part is done: this is the first error in the file
-            if on_progress is not None:
-                on_progress(done_bytes)
-        for f in futures:
-            f.cancel()  # the parts not started yet
-        wait(futures)  # the running ones finish before their folder is removed
-        first_error = next((f.exception() for f in futures if f.done() and f.exception()), None)
-        if first_error is not None:
-            raise first_error
-        results = [f.result() for f in futures]
+        futures = [executor.submit(_convert_part, job, p, out) for p, out in zip(parts, outs, strict=True)]
+        results = _results(futures, parts, job.file, on_progress)
         if any(counted != part.units for (_, counted), part in zip(results, parts, strict=True)):
             return None
         stats = WriteStats()
-        for k, (part_stats, _) in enumerate(results):
+        for out, (part_stats, _) in zip(outs, results, strict=True):
             stats.n_docs += part_stats.n_docs
             stats.n_sents += part_stats.n_sents
             stats.n_tokens += part_stats.n_tokens
-            shards = sorted(outs[k].iterdir()) if outs[k].is_dir() else [outs[k]]
-            for shard in shards:
-                dest = target / f"{stem}-{len(stats.paths):04d}.spacy"
+            for shard in sorted(out.iterdir()) if out.is_dir() else [out]:
+                dest = shard_path(target, len(stats.paths))
                 os.replace(shard, dest)
                 stats.paths.append(dest)
-            if outs[k].is_dir():
-                outs[k].rmdir()
+            if out.is_dir():
+                out.rmdir()
         ok = True
         return stats
     finally:
         if not ok:
             shutil.rmtree(target, ignore_errors=True)
+
+
+def _results(
+    futures: list[Future[tuple[WriteStats, int]]],
+    parts: list[Part],
+    file: Path,
+    on_progress: Callable[[int], None] | None,
+) -> list[tuple[WriteStats, int]]:
+    """The results of the parts, in order, once all are done; or the first error in file order,
+    once every part before it is done (the error one process would have met first)."""
+    pending = set(futures)
+    done_bytes = 0
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        for f in done:
+            part = parts[futures.index(f)]
+            end = part.end if part.end is not None else file.stat().st_size
+            done_bytes += end - part.start
+        failed = [k for k, f in enumerate(futures) if f.done() and f.exception() is not None]
+        if failed and all(f.done() for f in futures[: failed[0]]):
+            break  # every earlier part is done: this is the first error in the file
+        if on_progress is not None:
+            on_progress(done_bytes)
+    for f in futures:
+        f.cancel()  # the parts not started yet
+    wait(futures)  # the running ones finish before their folder is removed
+    first_error = next((f.exception() for f in futures if f.done() and f.exception()), None)
+    if first_error is not None:
+        raise first_error
+    return [f.result() for f in futures]

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from ..corpus import SPACY_FORMAT, convert_corpus
+from ..conversion import convert_corpus
+from ..corpus import SPACY_FORMAT
 from ..errors import UsageError
 from ..registry import converter_name
 from ..transforms import load_ner_map
