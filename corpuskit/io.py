@@ -392,7 +392,8 @@ class AtomicOutput:
     ordinary new files, the umask applied). When the block ends without an error, every file
     below ``path`` is flushed to disk (fsync), ``path`` is renamed onto ``target`` with
     :func:`replace_path` (``target`` is the old output or the new one at every moment) and the
-    folder's entry is flushed too. On any error or interruption (Ctrl-C, SIGTERM as the CLI
+    folder's entry is flushed too (an old output an earlier kill left aside is recovered
+    first, :func:`recover_aside`). On any error or interruption (Ctrl-C, SIGTERM as the CLI
     raises it) ``path`` and every :meth:`temp` are removed, and ``target`` is not touched.
     Ctrl-C and SIGTERM wait (:func:`signals_deferred`) while the output is renamed into place
     or the temporary files are removed.
@@ -413,6 +414,7 @@ class AtomicOutput:
     def __enter__(self) -> AtomicOutput:
         check_file_path(self.target)
         make_dirs(self.target.parent)
+        recover_aside(self.target)  # what a kill between replace_path's two renames left
         return self
 
     def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:

@@ -186,20 +186,13 @@ def _fold_task(k: int, job: _FoldJob) -> dict[str, bytes]:
 
 def _store(path: Path, files: dict[str, bytes]) -> None:
     """Put a fold model's files at ``path`` in the cache, whole or not at all."""
-    from ..io import make_dirs, replace_path, temp_beside
+    from ..io import AtomicOutput, make_dirs
 
     make_dirs(path.parent, what="the fold-model cache")
-    tmp = temp_beside(path)
-    try:
+    with AtomicOutput(path) as out:
         for rel, data in files.items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_bytes(data)
-        replace_path(tmp, path)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            (out.path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (out.path / rel).write_bytes(data)
 
 
 def _quiet(_message: str) -> None:

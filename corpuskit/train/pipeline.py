@@ -13,7 +13,6 @@ import contextlib
 import json
 import math
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -26,7 +25,7 @@ from thinc.api import Model, NumpyOps, Optimizer, get_current_ops, set_current_o
 from .. import __version__
 from ..doc import Doc
 from ..errors import ConfigError, UsageError
-from ..io import make_dirs, recover_aside, replace_path, temp_beside
+from ..io import AtomicOutput, recover_aside
 from ..limits import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, read_bounded
 from .component import Component, TrainingError, set_dropout_rate
 from .config import import_factory, interpolate_config, resolve_block, resolve_training, validate_config
@@ -395,15 +394,13 @@ class Pipeline:
         """Save the config, meta and weights to the directory ``path``, atomically.
 
         Everything is written to a temporary directory beside ``path`` and swapped into place
-        (:func:`corpuskit.io.replace_path`), so an interrupted save never leaves a half-written
+        (:class:`corpuskit.io.AtomicOutput`), so an interrupted save never leaves a half-written
         model, and ``path`` holds the old model or the new one at every moment.
         """
         path = Path(path)
-        make_dirs(path.parent)
-        recover_aside(path)
-        tmp = temp_beside(path)
-        tmp.mkdir()  # ordinary modes (the umask applies), not mkdtemp's private 0700
-        try:
+        with AtomicOutput(path) as out:
+            tmp = out.path
+            tmp.mkdir()  # ordinary modes (the umask applies), not mkdtemp's private 0700
             (tmp / "config.cfg").write_text(self.config.to_str(), encoding="utf-8")
             meta = dict(self.meta)
             meta.update(
@@ -417,10 +414,6 @@ class Pipeline:
             (tmp / "tok2vec.bin").write_bytes(self.tok2vec.to_bytes())
             for comp in self.components:
                 (tmp / f"{comp.name}.bin").write_bytes(comp.to_bytes())
-            replace_path(tmp, path)  # an atomic exchange: ``path`` is always a whole model
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
 
     def from_disk(self, path: str | Path) -> Pipeline:
         """Load weights saved by :meth:`to_disk` into this pipeline (built from the same config).
