@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import corpuskit.io
+import corpuskit.textio
 from corpuskit.cli import cli
 from corpuskit.corpus import read_corpus
 from corpuskit.docbin import read_docbin
@@ -131,7 +131,7 @@ def test_bad_user_data_names_file_and_line(tmp_path: Path) -> None:
 def test_line_length_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A line past the limit is refused when it is read, before it is held whole (the limit is
     256 MiB; lowered here to 1 MiB, the read block, to keep the test small)."""
-    monkeypatch.setattr(corpuskit.io, "MAX_LINE_BYTES", 1 << 20)
+    monkeypatch.setattr(corpuskit.textio, "MAX_LINE_BYTES", 1 << 20)
     f = tmp_path / "long.conllu"
     f.write_bytes(EWT.read_bytes() + b"# " + b"x" * (3 << 20) + b"\n")
     line = error_line(run("convert", f, tmp_path / "out"))
