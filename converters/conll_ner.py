@@ -252,7 +252,9 @@ class _State:
         try:
             return tags_to_ents(tags, scheme)
         except TagError as e:
-            raise FormatError(e.detail, path=self.source, line=lines[e.index]) from None
+            raise FormatError(
+                e.detail, path=self.source, line=lines[e.index], check="invalid-tag-sequence"
+            ) from None
 
     def add_sentence(self, doc: _Doc, sent: list[str], lines: list[int]) -> None:
         rows = [r.split() for r in sent]

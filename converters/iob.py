@@ -88,7 +88,13 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
         try:
             ents, missing = tags_to_ents(ner, file_scheme)
         except TagError as e:
-            raise FormatError(e.detail, path=source, line=line_no, column=_column(raw, e.index)) from None
+            raise FormatError(
+                e.detail,
+                path=source,
+                line=line_no,
+                column=_column(raw, e.index),
+                check="invalid-tag-sequence",
+            ) from None
         if file_scheme == "auto" and (uniq := set(ner)) != {"O"}:
             prefixes = {t[:2] for t in uniq if t}
             if "L-" in prefixes or "U-" in prefixes:

@@ -264,8 +264,8 @@ def parse_json(lines: Iterable[str], *, source: str | None = None, scheme: str =
             yield doc
 
 
-def _fail(message: str, source: str | None, line: int) -> FormatError:
-    return FormatError(message, path=source, line=line)
+def _fail(message: str, source: str | None, line: int, check: str | None = None) -> FormatError:
+    return FormatError(message, path=source, line=line, check=check)
 
 
 def _paragraph(
@@ -350,6 +350,7 @@ def _paragraph(
                     f"paragraph's {n} tokens",
                     source,
                     doc_lines[k],
+                    "head-out-of-range",
                 )
             heads.append(rel + k)
     raw = para.get("raw")
@@ -368,7 +369,7 @@ def _paragraph(
         try:
             ents, missing = tags_to_ents(ner, scheme)
         except TagError as e:
-            raise _fail(f"'ner' {e.detail}", source, doc_lines[e.index]) from None
+            raise _fail(f"'ner' {e.detail}", source, doc_lines[e.index], "invalid-tag-sequence") from None
     return Doc(
         words=words,
         spaces=doc_spaces,
