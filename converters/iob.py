@@ -13,11 +13,12 @@ The format holds no spacing, so every Doc has ``has_unknown_spaces``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from corpuskit.doc import Doc
 from corpuskit.errors import FormatError, UsageError
-from corpuskit.registry import Converter
+from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, doc_to_tags, tags_to_ents
 
 __all__ = ["converter", "detect", "parse_iob", "read_iob", "write_iob"]
@@ -190,13 +191,22 @@ def detect(head: list[str]) -> float:
     return 0.9 if many > 0.5 else 0.6
 
 
+@dataclass(frozen=True)
+class IobOptions(ConverterOptions):
+    """:func:`parse_iob`'s options."""
+
+    scheme: str = "auto"
+
+
 converter = Converter(
     name="iob",
     parse=parse_iob,
     write=write_iob,
     detect=detect,
     extensions=(".iob",),
-    options=frozenset({"scheme"}),
+    options_type=IobOptions,
+    unit="sentence",
+    resync="line",
     write_options=frozenset({"scheme", "tags"}),
     description="spaCy IOB: one sentence per line, tokens word|TAG|IOB or word|IOB",
 )

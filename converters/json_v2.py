@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
 
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import FormatError
-from corpuskit.registry import Converter
+from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, tags_to_ents
 
 from ._json import TOO_DEEP, describe, lone_surrogate
@@ -570,13 +571,21 @@ def detect(head: list[str]) -> float:
     return 0.5 if '"id"' in text or not rest else 0.3
 
 
+@dataclass(frozen=True)
+class JsonOptions(ConverterOptions):
+    """:func:`parse_json`'s options."""
+
+    scheme: str = "BILUO"
+
+
 converter = Converter(
     name="json",
     parse=parse_json,
     write=write_json,
     detect=detect,
     extensions=(".json",),
-    options=frozenset({"scheme"}),
+    options_type=JsonOptions,
+    unit="document",
     write_options=frozenset({"doc_id"}),
     description="spaCy v2 training JSON: documents of paragraphs of sentences of tokens",
 )

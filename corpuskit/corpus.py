@@ -26,7 +26,6 @@ from .registry import Converter, get_converter, list_converters
 from .transforms import group_sents, map_ner, seg_sents, split_sents
 
 __all__ = [
-    "DOCUMENT_FORMATS",
     "SPACY_FORMAT",
     "ConvertResult",
     "ConvertedFile",
@@ -41,9 +40,12 @@ __all__ = [
 #: The name :func:`detect_format` gives DocBin (``.spacy``) files.
 SPACY_FORMAT = "spacy"
 
-#: Formats whose docs are documents (paragraphs, records), not sentences: ``-n`` does not
-#: regroup them (spaCy's JSON converter ignores ``-n`` too).
-DOCUMENT_FORMATS = frozenset({SPACY_FORMAT, "json", "jsonl", "doccano", "labelstudio", "prodigy"})
+
+def _reads_documents(name: str) -> bool:
+    """Whether a format's docs are documents (paragraphs, records), not sentences: ``-n`` does
+    not regroup them (spaCy's JSON converter ignores ``-n`` too). Its converter's ``unit`` says."""
+    return name == SPACY_FORMAT or get_converter(name).unit == "document"
+
 
 _SNIFF_LINES = 50
 # the fewest bytes a CoNLL-style token line takes ("1\tx\t_\t_\t_\t_\t0\t_\t_\t_\n" is 20):
@@ -397,14 +399,14 @@ def _doc_stream(
     docs = _unit_stream(
         file, name, encoding=encoding, seg=seg, ner_map=ner_map, options=options, on_progress=on_progress
     )
-    if name not in DOCUMENT_FORMATS and not grouped:
+    if not grouped and not _reads_documents(name):
         docs = group_sents(docs, n_sents)
     return docs
 
 
 def _reader_groups(name: str, n_sents: int, seg: bool, ner_map: Mapping[str, str] | None) -> bool:
     """Whether the converter reads ``-n`` groups itself (faster than grouping its sentences)."""
-    if n_sents < 2 or seg or name in DOCUMENT_FORMATS:
+    if n_sents < 2 or seg or _reads_documents(name):
         return False
     conv = get_converter(name)
     return "group" in conv.options and (not ner_map or "ner_map" in conv.options)
@@ -696,7 +698,7 @@ def _write_in_parts(
     from .parts import default_jobs, plan_parts, process_pool, start_workers, write_parts
 
     file, name, reason = entries[0]
-    if name in DOCUMENT_FORMATS:  # .spacy inputs among them
+    if _reads_documents(name):  # .spacy inputs among them
         return None
     conv = get_converter(name)
     # never more processes than CPUs to run them (-j 64 on 2 cores would start 64 for nothing)

@@ -34,16 +34,6 @@ __all__ = [
     "debug_corpus",
 ]
 
-#: How far to skip after a parse error before reading on: a block (to the next blank line) or
-#: one line (formats with one record per line). Formats not named here stop at the first error.
-_RESYNC = {
-    "conllu": "block",
-    "conll": "block",
-    "iob": "line",
-    "jsonl": "line",
-    "doccano": "line",
-    "prodigy": "line",
-}
 _MAX_RESYNC = 1000
 
 # -- CoNLL-U's reader errors, until its package passes ``check=`` where it raises (issue 14,
@@ -326,7 +316,7 @@ def _read_items(
             progress(_size(file))
         return
     converter = get_converter(conv)
-    mode = _RESYNC.get(conv)
+    mode = converter.resync  # how far to skip after a parse error (None: stop at the first)
     blank: list[tuple[int, int]] = []  # line ranges (inclusive) read as blank lines
     bad_blocks: list[tuple[int, int]] = []
     failed: set[int] = set()
