@@ -16,7 +16,11 @@ from .doc import Doc
 from .errors import UsageError
 
 __all__ = [
+    "FEATS_KEY",
+    "OFFSET_UNITS_KEY",
     "SPACY_CONVERTER_NAMES",
+    "SPAN_PROBLEMS_KEY",
+    "TEXT_KEY",
     "Converter",
     "ConverterOptions",
     "FileScan",
@@ -33,6 +37,23 @@ __all__ = [
 #: ``CONVERTERS``: ``ner`` is its ``conll_ner_to_docs``, ``conllubio`` its ``conllu_to_docs``).
 SPACY_CONVERTER_NAMES = {"ner": "conll", "conllubio": "conllu"}
 
+
+# The format-neutral facts a converter may state in ``Doc.user_data`` (they travel in .spacy
+# files); debug-data's checks read them through corpuskit.debug.facts, whatever the format.
+
+#: The text the source states for the doc (CoNLL-U ``# text``, JSONL ``text``): a string (the
+#: whole doc's), or a list with ``[first token, end token, text, multiword tokens]`` for each
+#: sentence that states one, ``multiword tokens`` being ``[first token, end token, surface form]``
+#: each (CoNLL-U ``3-4 du``); token indices count from the doc's first token.
+TEXT_KEY = "corpuskit.text"
+#: The features as the source wrote them (before any normalising): a string or None per token.
+FEATS_KEY = "corpuskit.feats"
+#: The spans the converter could not place on the tokens: a list of dicts with
+#: :class:`~corpuskit.alignment.SpanProblem`'s fields (and ``given``, the offsets as written;
+#: ``message``, one line).
+SPAN_PROBLEMS_KEY = "corpuskit.span_problems"
+#: The unit a record's offsets were read in or fit: ``{"unit": "utf-16", ...}``.
+OFFSET_UNITS_KEY = "corpuskit.offset_units"
 
 #: What one Doc of a converter is: a sentence (``convert -n`` groups them) or a whole document.
 Unit = Literal["sentence", "document"]

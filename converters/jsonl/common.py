@@ -10,6 +10,7 @@ from corpuskit.alignment import (
     OffsetUnit,
 )
 from corpuskit.errors import UsageError
+from corpuskit.registry import OFFSET_UNITS_KEY
 
 Flavour = Literal["jsonl", "doccano", "labelstudio", "prodigy"]
 FLAVOURS: tuple[Flavour, ...] = ("jsonl", "doccano", "labelstudio", "prodigy")
@@ -23,7 +24,7 @@ PROBLEMS_KEY = "jsonl.problems"
 #: ``Doc.user_data`` key, set on records whose offsets were converted from another unit
 #: (``{"unit": "utf-16", "file_unit": "utf-16", "auto": bool, "converted": True}``), and on
 #: records whose spans do not fit in the file's unit but all fit in ``unit`` (``"converted": False``).
-UNITS_KEY = "corpuskit.offset_units"
+UNITS_KEY = OFFSET_UNITS_KEY
 #: ``Doc.user_data`` key holding a record's ``meta`` object (written back by :func:`write_jsonl`).
 META_KEY = "jsonl.meta"
 
