@@ -55,30 +55,8 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
                     line=line_no,
                     column=_column(raw, 0),
                 )
-        maxsplit = nfields - 1
-        parts = [t.rsplit("|", maxsplit) for t in tokens]
+        parts = _fields(raw, tokens, nfields, first_line, source, line_no)
         n = len(parts)
-        if sum(map(len, parts)) != n * nfields:
-            k = next(i for i, p in enumerate(parts) if len(p) != nfields)
-            shape = "word|TAG|IOB" if nfields == 3 else "word|IOB"
-            raise FormatError(
-                f"token {tokens[k]!r} does not have the form {shape} of the file's first token "
-                f"(line {first_line})",
-                path=source,
-                line=line_no,
-                column=_column(raw, k),
-            )
-        if nfields == 2 and all(t.count("|") >= 2 for t in tokens) and any(t.count("|") == 2 for t in tokens):
-            # Every token has a tag field too (a word holding a '|' has more): the file's first
-            # line had none. spaCy decides per line; the first line's form would glue the tag
-            # onto the word.
-            raise FormatError(
-                f"line has the form word|TAG|IOB ({tokens[0]!r}) but the file's first line "
-                f"(line {first_line}) has word|IOB; expected one form for the whole file",
-                path=source,
-                line=line_no,
-                column=_column(raw, 0),
-            )
         cols = list(zip(*parts, strict=True))
         if "" in cols[0]:
             k = cols[0].index("")
@@ -114,6 +92,37 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
             source=source,
             lines=[line_no] * n,
         )
+
+
+def _fields(
+    raw: str, tokens: list[str], nfields: int, first_line: int, source: str | None, line_no: int
+) -> list[list[str]]:
+    """The ``|``-separated fields of a line's tokens, each of the file's form (``nfields``)."""
+    maxsplit = nfields - 1
+    parts = [t.rsplit("|", maxsplit) for t in tokens]
+    n = len(parts)
+    if sum(map(len, parts)) != n * nfields:
+        k = next(i for i, p in enumerate(parts) if len(p) != nfields)
+        shape = "word|TAG|IOB" if nfields == 3 else "word|IOB"
+        raise FormatError(
+            f"token {tokens[k]!r} does not have the form {shape} of the file's first token "
+            f"(line {first_line})",
+            path=source,
+            line=line_no,
+            column=_column(raw, k),
+        )
+    if nfields == 2 and all(t.count("|") >= 2 for t in tokens) and any(t.count("|") == 2 for t in tokens):
+        # Every token has a tag field too (a word holding a '|' has more): the file's first
+        # line had none. spaCy decides per line; the first line's form would glue the tag
+        # onto the word.
+        raise FormatError(
+            f"line has the form word|TAG|IOB ({tokens[0]!r}) but the file's first line "
+            f"(line {first_line}) has word|IOB; expected one form for the whole file",
+            path=source,
+            line=line_no,
+            column=_column(raw, 0),
+        )
+    return parts
 
 
 def _column(raw: str, k: int) -> int:
