@@ -24,11 +24,12 @@ is ``-DOCSTART-`` starts a new document and is never a token (spaCy only knows t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import FormatError, UsageError
-from corpuskit.registry import Converter
+from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, doc_to_tags, tags_to_ents
 
 __all__ = ["DOCSTART", "DOCSTART_KEY", "converter", "detect", "parse_conll", "read_conll", "write_conll"]
@@ -252,7 +253,9 @@ class _State:
         try:
             return tags_to_ents(tags, scheme)
         except TagError as e:
-            raise FormatError(e.detail, path=self.source, line=lines[e.index]) from None
+            raise FormatError(
+                e.detail, path=self.source, line=lines[e.index], check="invalid-tag-sequence"
+            ) from None
 
     def add_sentence(self, doc: _Doc, sent: list[str], lines: list[int]) -> None:
         rows = [r.split() for r in sent]
@@ -404,13 +407,23 @@ def detect(head: list[str]) -> float:
     return min(1.0, score + (0.3 if docstart else 0.1))
 
 
+@dataclass(frozen=True)
+class ConllOptions(ConverterOptions):
+    """:func:`parse_conll`'s options."""
+
+    scheme: str = "auto"
+    ner_layer: str = "outer"
+
+
 converter = Converter(
     name="conll",
     parse=parse_conll,
     write=write_conll,
     detect=detect,
     extensions=(".conll", ".ner", ".conll2003", ".bio"),
-    options=frozenset({"scheme", "ner_layer"}),
+    options_type=ConllOptions,
+    unit="sentence",
+    resync="block",
     write_options=frozenset({"scheme", "docstart", "tags"}),
     description="CoNLL-2003-style NER columns: word [POS [chunk]] IOB, blank line between sentences",
 )

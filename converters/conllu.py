@@ -1694,4 +1694,6 @@ converter = Converter(
     description="CoNLL-U (Universal Dependencies): 10 tab-separated columns, one word per line",
     scan=scan_conllu,
     validate=_validate,
+    unit="sentence",
+    resync="block",
 )

@@ -13,11 +13,12 @@ The format holds no spacing, so every Doc has ``has_unknown_spaces``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from corpuskit.doc import Doc
 from corpuskit.errors import FormatError, UsageError
-from corpuskit.registry import Converter
+from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, doc_to_tags, tags_to_ents
 
 __all__ = ["converter", "detect", "parse_iob", "read_iob", "write_iob"]
@@ -54,30 +55,8 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
                     line=line_no,
                     column=_column(raw, 0),
                 )
-        maxsplit = nfields - 1
-        parts = [t.rsplit("|", maxsplit) for t in tokens]
+        parts = _fields(raw, tokens, nfields, first_line, source, line_no)
         n = len(parts)
-        if sum(map(len, parts)) != n * nfields:
-            k = next(i for i, p in enumerate(parts) if len(p) != nfields)
-            shape = "word|TAG|IOB" if nfields == 3 else "word|IOB"
-            raise FormatError(
-                f"token {tokens[k]!r} does not have the form {shape} of the file's first token "
-                f"(line {first_line})",
-                path=source,
-                line=line_no,
-                column=_column(raw, k),
-            )
-        if nfields == 2 and all(t.count("|") >= 2 for t in tokens) and any(t.count("|") == 2 for t in tokens):
-            # Every token has a tag field too (a word holding a '|' has more): the file's first
-            # line had none. spaCy decides per line; the first line's form would glue the tag
-            # onto the word.
-            raise FormatError(
-                f"line has the form word|TAG|IOB ({tokens[0]!r}) but the file's first line "
-                f"(line {first_line}) has word|IOB; expected one form for the whole file",
-                path=source,
-                line=line_no,
-                column=_column(raw, 0),
-            )
         cols = list(zip(*parts, strict=True))
         if "" in cols[0]:
             k = cols[0].index("")
@@ -88,7 +67,13 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
         try:
             ents, missing = tags_to_ents(ner, file_scheme)
         except TagError as e:
-            raise FormatError(e.detail, path=source, line=line_no, column=_column(raw, e.index)) from None
+            raise FormatError(
+                e.detail,
+                path=source,
+                line=line_no,
+                column=_column(raw, e.index),
+                check="invalid-tag-sequence",
+            ) from None
         if file_scheme == "auto" and (uniq := set(ner)) != {"O"}:
             prefixes = {t[:2] for t in uniq if t}
             if "L-" in prefixes or "U-" in prefixes:
@@ -107,6 +92,37 @@ def parse_iob(lines: Iterable[str], *, source: str | None = None, scheme: str = 
             source=source,
             lines=[line_no] * n,
         )
+
+
+def _fields(
+    raw: str, tokens: list[str], nfields: int, first_line: int, source: str | None, line_no: int
+) -> list[list[str]]:
+    """The ``|``-separated fields of a line's tokens, each of the file's form (``nfields``)."""
+    maxsplit = nfields - 1
+    parts = [t.rsplit("|", maxsplit) for t in tokens]
+    n = len(parts)
+    if sum(map(len, parts)) != n * nfields:
+        k = next(i for i, p in enumerate(parts) if len(p) != nfields)
+        shape = "word|TAG|IOB" if nfields == 3 else "word|IOB"
+        raise FormatError(
+            f"token {tokens[k]!r} does not have the form {shape} of the file's first token "
+            f"(line {first_line})",
+            path=source,
+            line=line_no,
+            column=_column(raw, k),
+        )
+    if nfields == 2 and all(t.count("|") >= 2 for t in tokens) and any(t.count("|") == 2 for t in tokens):
+        # Every token has a tag field too (a word holding a '|' has more): the file's first
+        # line had none. spaCy decides per line; the first line's form would glue the tag
+        # onto the word.
+        raise FormatError(
+            f"line has the form word|TAG|IOB ({tokens[0]!r}) but the file's first line "
+            f"(line {first_line}) has word|IOB; expected one form for the whole file",
+            path=source,
+            line=line_no,
+            column=_column(raw, 0),
+        )
+    return parts
 
 
 def _column(raw: str, k: int) -> int:
@@ -184,13 +200,22 @@ def detect(head: list[str]) -> float:
     return 0.9 if many > 0.5 else 0.6
 
 
+@dataclass(frozen=True)
+class IobOptions(ConverterOptions):
+    """:func:`parse_iob`'s options."""
+
+    scheme: str = "auto"
+
+
 converter = Converter(
     name="iob",
     parse=parse_iob,
     write=write_iob,
     detect=detect,
     extensions=(".iob",),
-    options=frozenset({"scheme"}),
+    options_type=IobOptions,
+    unit="sentence",
+    resync="line",
     write_options=frozenset({"scheme", "tags"}),
     description="spaCy IOB: one sentence per line, tokens word|TAG|IOB or word|IOB",
 )

@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
 
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import FormatError
-from corpuskit.registry import Converter
+from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, tags_to_ents
 
 from ._json import TOO_DEEP, describe, lone_surrogate
@@ -264,8 +265,8 @@ def parse_json(lines: Iterable[str], *, source: str | None = None, scheme: str =
             yield doc
 
 
-def _fail(message: str, source: str | None, line: int) -> FormatError:
-    return FormatError(message, path=source, line=line)
+def _fail(message: str, source: str | None, line: int, check: str | None = None) -> FormatError:
+    return FormatError(message, path=source, line=line, check=check)
 
 
 def _paragraph(
@@ -289,7 +290,59 @@ def _paragraph(
             source,
             line,
         )
-    lines = token_lines[offset:]
+    toks, sent_starts, doc_lines, words = _tokens(sents, where, source, token_lines[offset:], line)
+    keys: set[str] = set().union(*toks) if toks else set()
+
+    def column(key: str) -> list[Any]:
+        if key not in keys:
+            return []
+        values = [t.get(key) for t in toks]
+        if key != "space" and key != "head" and key != "ner":
+            _check_strings(values, key, source, doc_lines)
+        return values
+
+    spaces, tags, pos, morphs, lemmas = (column(k) for k in ("space", "tag", "pos", "morph", "lemma"))
+    rel_heads, deps, ner = column("head"), _norm_deps(column("dep")), column("ner")
+    heads = _heads(rel_heads, words, source, doc_lines)
+    raw = para.get("raw")
+    if raw is not None and not isinstance(raw, str):
+        raise _fail(f"'raw' of {where} is {describe(raw)}; expected a string", source, line)
+    # spacing: the tokens' own, else guessed from the raw text (as spaCy does), else unknown
+    doc_spaces: list[bool] | None = None
+    if any(sp is not None for sp in spaces):
+        doc_spaces = [bool(sp) for sp in spaces]
+    elif raw is not None:
+        doc_spaces = _guess_spaces(raw, words)
+    has_heads = any(h is not None for h in heads)
+    ents: list[Span] | None = None
+    missing: list[bool] | None = None
+    if any(t is not None and t != "-" for t in ner):
+        try:
+            ents, missing = tags_to_ents(ner, scheme)
+        except TagError as e:
+            raise _fail(f"'ner' {e.detail}", source, doc_lines[e.index], "invalid-tag-sequence") from None
+    return Doc(
+        words=words,
+        spaces=doc_spaces,
+        tags=_or_none(tags) if any(tags) else None,
+        pos=_or_none(pos) if any(pos) else None,
+        morphs=morphs if any(m is not None for m in morphs) else None,
+        lemmas=_or_none(lemmas) if any(lemmas) else None,
+        heads=heads if has_heads else None,
+        deps=deps if any(deps) else None,
+        sent_starts=None if has_heads else sent_starts,
+        ents=ents,
+        ents_missing=missing,
+        cats=_cats(para.get("cats"), where, source, line),
+        source=source,
+        lines=doc_lines,
+    )
+
+
+def _tokens(
+    sents: list[Any], where: str, source: str | None, lines: list[int], line: int
+) -> tuple[list[Any], list[bool | None], list[int], list[str]]:
+    """A paragraph's tokens, sentence starts, token lines and words (each an ``orth`` string)."""
     toks: list[Any] = []
     sent_starts: list[bool | None] = []
     for s_index, sent in enumerate(sents, 1):
@@ -324,18 +377,14 @@ def _paragraph(
             source,
             doc_lines[k],
         )
-    keys: set[str] = set().union(*toks) if toks else set()
+    return toks, sent_starts, doc_lines, words
 
-    def column(key: str) -> list[Any]:
-        if key not in keys:
-            return []
-        values = [t.get(key) for t in toks]
-        if key != "space" and key != "head" and key != "ner":
-            _check_strings(values, key, source, doc_lines)
-        return values
 
-    spaces, tags, pos, morphs, lemmas = (column(k) for k in ("space", "tag", "pos", "morph", "lemma"))
-    rel_heads, deps, ner = column("head"), _norm_deps(column("dep")), column("ner")
+def _heads(
+    rel_heads: list[Any], words: list[str], source: str | None, doc_lines: list[int]
+) -> list[int | None]:
+    """Relative heads as token indices (None where unset); one outside the paragraph raises."""
+    n = len(words)
     heads: list[int | None] = []
     if rel_heads:
         for k, rel in enumerate(rel_heads):
@@ -350,41 +399,10 @@ def _paragraph(
                     f"paragraph's {n} tokens",
                     source,
                     doc_lines[k],
+                    "head-out-of-range",
                 )
             heads.append(rel + k)
-    raw = para.get("raw")
-    if raw is not None and not isinstance(raw, str):
-        raise _fail(f"'raw' of {where} is {describe(raw)}; expected a string", source, line)
-    # spacing: the tokens' own, else guessed from the raw text (as spaCy does), else unknown
-    doc_spaces: list[bool] | None = None
-    if any(sp is not None for sp in spaces):
-        doc_spaces = [bool(sp) for sp in spaces]
-    elif raw is not None:
-        doc_spaces = _guess_spaces(raw, words)
-    has_heads = any(h is not None for h in heads)
-    ents: list[Span] | None = None
-    missing: list[bool] | None = None
-    if any(t is not None and t != "-" for t in ner):
-        try:
-            ents, missing = tags_to_ents(ner, scheme)
-        except TagError as e:
-            raise _fail(f"'ner' {e.detail}", source, doc_lines[e.index]) from None
-    return Doc(
-        words=words,
-        spaces=doc_spaces,
-        tags=_or_none(tags) if any(tags) else None,
-        pos=_or_none(pos) if any(pos) else None,
-        morphs=morphs if any(m is not None for m in morphs) else None,
-        lemmas=_or_none(lemmas) if any(lemmas) else None,
-        heads=heads if has_heads else None,
-        deps=deps if any(deps) else None,
-        sent_starts=None if has_heads else sent_starts,
-        ents=ents,
-        ents_missing=missing,
-        cats=_cats(para.get("cats"), where, source, line),
-        source=source,
-        lines=doc_lines,
-    )
+    return heads
 
 
 def _check_strings(values: list[Any], key: str, source: str | None, lines: list[int]) -> None:
@@ -569,13 +587,21 @@ def detect(head: list[str]) -> float:
     return 0.5 if '"id"' in text or not rest else 0.3
 
 
+@dataclass(frozen=True)
+class JsonOptions(ConverterOptions):
+    """:func:`parse_json`'s options."""
+
+    scheme: str = "BILUO"
+
+
 converter = Converter(
     name="json",
     parse=parse_json,
     write=write_json,
     detect=detect,
     extensions=(".json",),
-    options=frozenset({"scheme"}),
+    options_type=JsonOptions,
+    unit="document",
     write_options=frozenset({"doc_id"}),
     description="spaCy v2 training JSON: documents of paragraphs of sentences of tokens",
 )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .corpus import DOCUMENT_FORMATS, SPACY_FORMAT, _exts, iter_corpus_files, read_file
+from .corpus import SPACY_FORMAT, _exts, iter_corpus_files, read_file
 from .doc import Doc
 from .docbin import SHARD_TOKENS, check_replaceable, write_docbin
 from .errors import UsageError
@@ -334,7 +334,7 @@ def output_suffix(file_type: str) -> str:
 
 def _documents(name: str) -> bool:
     """Whether the converter ``name`` yields documents (paragraphs, records), not sentences."""
-    return name in DOCUMENT_FORMATS
+    return name == SPACY_FORMAT or get_converter(name).unit == "document"
 
 
 def _doc_stream(

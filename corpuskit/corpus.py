@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # loaded on first use (__getattr__, below)
     from .conversion import ConvertedFile, ConvertResult, convert_corpus
 
 __all__ = [
-    "DOCUMENT_FORMATS",
     "SPACY_FORMAT",
     "ConvertResult",
     "ConvertedFile",
@@ -37,9 +36,6 @@ __all__ = [
 #: The name :func:`detect_format` gives DocBin (``.spacy``) files.
 SPACY_FORMAT = "spacy"
 
-#: Formats whose docs are documents (paragraphs, records), not sentences: ``-n`` does not
-#: regroup them (spaCy's JSON converter ignores ``-n`` too).
-DOCUMENT_FORMATS = frozenset({SPACY_FORMAT, "json", "jsonl", "doccano", "labelstudio", "prodigy"})
 
 _SNIFF_LINES = 50
 _SNIFF_BYTES = 1 << 16

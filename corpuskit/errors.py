@@ -15,7 +15,10 @@ class FormatError(CorpusError, ValueError):
     """Input that does not follow its format, located at ``path:line:column``.
 
     The message says what was wrong (the value, quoted), where, and what was expected.
-    ``str(error)`` is one line that starts with the location.
+    ``str(error)`` is one line that starts with the location. ``check`` is the id of the
+    check (docs/checks.md) whose finding this error is, where one fits (``head-out-of-range``);
+    ``debug-data`` and ``check`` report the error under it (None: ``corpus-unreadable``), so
+    rewording a message never changes the check it belongs to.
     """
 
     def __init__(
@@ -25,16 +28,18 @@ class FormatError(CorpusError, ValueError):
         path: str | None = None,
         line: int | None = None,
         column: int | None = None,
+        check: str | None = None,
     ) -> None:
         self.path = path
         self.line = line
         self.column = column
         self.reason = message
+        self.check = check
         super().__init__(self._render())
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled with its location (a worker process's error reaches the parent whole)
-        return (_rebuild, (type(self), self.reason, self.path, self.line, self.column))
+        return (_rebuild, (type(self), self.reason, self.path, self.line, self.column, self.check))
 
     def _render(self) -> str:
         where = self.location
@@ -54,9 +59,14 @@ class FormatError(CorpusError, ValueError):
 
 
 def _rebuild(
-    cls: type[FormatError], message: str, path: str | None, line: int | None, column: int | None
+    cls: type[FormatError],
+    message: str,
+    path: str | None,
+    line: int | None,
+    column: int | None,
+    check: str | None = None,
 ) -> FormatError:
-    return cls(message, path=path, line=line, column=column)
+    return cls(message, path=path, line=line, column=column, check=check)
 
 
 class DocBinError(FormatError):

@@ -72,7 +72,7 @@ class TagError(FormatError):
         self.index = index
         self.code = code
         self.detail = detail
-        super().__init__(f"token {index + 1}: {detail}")
+        super().__init__(f"token {index + 1}: {detail}", check="invalid-tag-sequence")
 
 
 def _parse(tag: str | None, index: int) -> _Parsed:

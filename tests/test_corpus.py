@@ -10,6 +10,7 @@ from typing import IO
 import pytest
 
 import corpuskit.corpus as corpus
+import corpuskit.registry
 from corpuskit.corpus import LineSource, detect_format, iter_corpus_files, read_corpus
 from corpuskit.doc import Doc
 from corpuskit.errors import FormatError, UsageError
@@ -67,6 +68,7 @@ def fake_registry(monkeypatch: pytest.MonkeyPatch) -> None:
         return convs[name]
 
     monkeypatch.setattr(corpus, "list_converters", lambda: dict(convs))
+    monkeypatch.setattr(corpuskit.registry, "list_converters", lambda: dict(convs))
     monkeypatch.setattr(corpus, "get_converter", get)
 
 

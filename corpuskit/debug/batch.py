@@ -214,13 +214,8 @@ def _columns(items: list[Item]) -> _Columns:
 _NO_HEAD = -(1 << 62)
 
 
-def _analyse_parses(batch: Batch) -> ParseAnalysis:
-    out = ParseAnalysis()
-    items = batch.items
-    if not any(it.doc.heads is not None and it.doc.words for it in items):
-        return out
-    import numpy as np
-
+def _flat_heads(items: list[Item]) -> tuple[list[int], list[str | None]]:
+    """The batch's heads (doc-relative, ``_NO_HEAD`` where missing) and labels, one flat list each."""
     flat: list[int] = []
     flat_deps: list[str | None] = []
     for item in items:
@@ -234,90 +229,113 @@ def _analyse_parses(batch: Batch) -> ParseAnalysis:
         else:
             flat.extend(heads)  # type: ignore[arg-type]
         flat_deps.extend(doc.deps if doc.deps is not None else [None] * n)
-    cols = batch.columns
-    offsets = cols.offsets
-    lengths = np.diff(offsets)
-    total = int(offsets[-1])
+    return flat, flat_deps
+
+
+class _Sents:
+    """The batch's sentences as arrays over its flat tokens."""
+
+    __slots__ = ("n_tok", "offsets", "s_ends", "s_starts", "sent_id")
+
+    def __init__(self, np: Any, cols: _Columns) -> None:
+        self.offsets = cols.offsets
+        total = int(self.offsets[-1])
+        self.s_starts = np.flatnonzero(cols.flags)
+        self.s_ends = np.append(self.s_starts[1:], total)
+        self.sent_id = np.cumsum(cols.flags) - 1  # every doc's first token starts a sentence
+        self.n_tok = self.s_ends - self.s_starts
+
+    def where(self, np: Any, g: int) -> tuple[int, int]:
+        """(doc, token in it) of flat token ``g``."""
+        p = int(np.searchsorted(self.offsets, g, side="right")) - 1  # skips empty docs
+        return p, int(g - self.offsets[p])
+
+
+def _analyse_parses(batch: Batch) -> ParseAnalysis:
+    out = ParseAnalysis()
+    items = batch.items
+    if not any(it.doc.heads is not None and it.doc.words for it in items):
+        return out
+    import numpy as np
+
+    flat, flat_deps = _flat_heads(items)
+    sents = _Sents(np, batch.columns)
+    offsets, s_starts, sent_id, n_tok = sents.offsets, sents.s_starts, sents.sent_id, sents.n_tok
     hl = np.array(flat, dtype=np.int64)
     missing = hl == _NO_HEAD
-    gi = np.arange(total, dtype=np.int64)
-    h = hl + np.repeat(offsets[:-1], lengths)
-    s_starts = np.flatnonzero(cols.flags)
-    s_ends = np.append(s_starts[1:], total)
-    sent_id = np.cumsum(cols.flags) - 1  # every doc's first token starts a sentence
-    lo = s_starts[sent_id]
-    hi = s_ends[sent_id]
+    gi = np.arange(int(offsets[-1]), dtype=np.int64)
+    h = hl + np.repeat(offsets[:-1], np.diff(offsets))
     n_sents = len(s_starts)
     valid = ~missing
-    oor = valid & ((h < lo) | (h >= hi))
+    oor = valid & ((h < s_starts[sent_id]) | (h >= sents.s_ends[sent_id]))
     root = valid & (h == gi)
-    n_tok = s_ends - s_starts
     n_miss = np.bincount(sent_id[missing], minlength=n_sents)
     n_root = np.bincount(sent_id[root], minlength=n_sents)
-    n_oor = np.bincount(sent_id[oor], minlength=n_sents)
     out.n_sents = int((n_miss < n_tok).sum())
-
-    def where(g: int) -> tuple[int, int]:
-        p = int(np.searchsorted(offsets, g, side="right")) - 1  # skips empty docs
-        return p, int(g - offsets[p])
-
-    # Root labels.
-    for g in np.flatnonzero(root).tolist():
+    for g in np.flatnonzero(root).tolist():  # root labels
         label = flat_deps[g]
         if label is not None:
             out.root_labels[label] += 1
-    # Heads outside the sentence.
-    for g in np.flatnonzero(oor).tolist():
-        k, t = where(g)
+    for g in np.flatnonzero(oor).tolist():  # heads outside the sentence
+        k, t = sents.where(np, g)
         s = int(sent_id[g])
         first = t - int(g - s_starts[s])
         out.out_of_range.append((k, t, int(hl[g]), first, first + int(n_tok[s])))
-    # Partial parses.
-    for s in np.flatnonzero((n_miss > 0) & (n_miss < n_tok)).tolist():
-        k, t = where(int(s_starts[s]))
+    for s in np.flatnonzero((n_miss > 0) & (n_miss < n_tok)).tolist():  # partial parses
+        k, t = sents.where(np, int(s_starts[s]))
         out.partial.append((k, t, t + int(n_tok[s]), int(n_miss[s])))
-    # Cycles: pointer doubling; tokens whose chain never reaches a root (or a cut) are stuck.
-    link = valid & ~root & ~oor
-    he = np.where(link, h, gi)
+    he = np.where(valid & ~root & ~oor, h, gi)
     rounds = int(n_tok.max()).bit_length() + 1
+    has_cycle = _cycles(np, out, sents, he, rounds)
+    complete = n_miss == 0
+    for s in np.flatnonzero(complete & (n_root == 0)).tolist():
+        k, t = sents.where(np, int(s_starts[s]))
+        out.no_root.append((k, t, t + int(n_tok[s])))
+    for s in np.flatnonzero(n_root > 1).tolist():
+        a, b = int(s_starts[s]), int(sents.s_ends[s])
+        k, base = sents.where(np, a)
+        out.multiple_roots.append((k, [base + int(g) for g in np.flatnonzero(root[a:b])]))
+    n_oor = np.bincount(sent_id[oor], minlength=n_sents)
+    tree = complete & (n_root == 1) & (n_oor == 0) & ~has_cycle
+    _projectivity(np, out, items, sents, tree, he, gi, rounds)
+    return out
+
+
+def _cycles(np: Any, out: ParseAnalysis, sents: _Sents, he: Any, rounds: int) -> Any:
+    """Cycles, by pointer doubling: tokens whose chain never reaches a root (or a cut) are
+    stuck. Adds them to ``out``; returns which sentences have one."""
     anc = he.copy()
     for _ in range(rounds):
         anc = anc[anc]
     stuck = he[anc] != anc
-    cyc_sents = np.unique(sent_id[stuck]).tolist()
-    has_cycle = np.zeros(n_sents, dtype=bool)
-    for s in cyc_sents:
+    has_cycle = np.zeros(len(sents.s_starts), dtype=bool)
+    for s in np.unique(sents.sent_id[stuck]).tolist():
         has_cycle[s] = True
-        a, b = int(s_starts[s]), int(s_ends[s])
-        k, base = where(a)
+        a, b = int(sents.s_starts[s]), int(sents.s_ends[s])
+        k, base = sents.where(np, a)
         for cycle in _find_cycles(he[a:b].tolist(), a):
             out.cycles.append((k, [base + c - a for c in cycle]))
-    # Roots.
-    complete = n_miss == 0
-    for s in np.flatnonzero(complete & (n_root == 0)).tolist():
-        k, t = where(int(s_starts[s]))
-        out.no_root.append((k, t, t + int(n_tok[s])))
-    for s in np.flatnonzero(n_root > 1).tolist():
-        a, b = int(s_starts[s]), int(s_ends[s])
-        k, base = where(a)
-        out.multiple_roots.append((k, [base + int(g) for g in np.flatnonzero(root[a:b])]))
-    # Projectivity of the well-formed trees: every subtree must cover a contiguous range.
-    tree = complete & (n_root == 1) & (n_oor == 0) & ~has_cycle
-    tree_tok = tree[sent_id]
-    if tree_tok.any():
-        bad = _noncontiguous(np, np.where(tree_tok, he, gi), gi, rounds) & tree_tok
-        for s in np.unique(sent_id[bad]).tolist():
-            a, b = int(s_starts[s]), int(s_ends[s])
-            k, base = where(a)
-            doc = items[k].doc
-            local = [int(x) - a for x in he[a:b].tolist()]
-            arcs = _nonproj_arcs(local)
-            out.n_nonproj_arcs += len(arcs)
-            first = arcs[0] if arcs else 0
-            out.nonproj.append((k, base + first, base + local[first], len(arcs)))
-            for p in _punct_nonproj(local, arcs, doc, base):
-                out.punct_nonproj.append((k, base + p, base + local[p]))
-    return out
+    return has_cycle
+
+
+def _projectivity(
+    np: Any, out: ParseAnalysis, items: list[Item], sents: _Sents, tree: Any, he: Any, gi: Any, rounds: int
+) -> None:
+    """Non-projective arcs of the well-formed trees: every subtree must cover a contiguous range."""
+    tree_tok = tree[sents.sent_id]
+    if not tree_tok.any():
+        return
+    bad = _noncontiguous(np, np.where(tree_tok, he, gi), gi, rounds) & tree_tok
+    for s in np.unique(sents.sent_id[bad]).tolist():
+        a, b = int(sents.s_starts[s]), int(sents.s_ends[s])
+        k, base = sents.where(np, a)
+        local = [int(x) - a for x in he[a:b].tolist()]
+        arcs = _nonproj_arcs(local)
+        out.n_nonproj_arcs += len(arcs)
+        first = arcs[0] if arcs else 0
+        out.nonproj.append((k, base + first, base + local[first], len(arcs)))
+        for p in _punct_nonproj(local, arcs, items[k].doc, base):
+            out.punct_nonproj.append((k, base + p, base + local[p]))
 
 
 def _noncontiguous(

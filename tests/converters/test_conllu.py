@@ -489,7 +489,7 @@ def test_registered_converter() -> None:
     assert {"merge_subtokens", "morphology"} <= conv.options
     buf = io.StringIO()
     path = FIXTURES / "de_gsd-ud-dev.slice.conllu"
-    conv.dump(conv.read(read_lines(path), source=str(path), n_sents=5), buf)
+    conv.dump(conv.read(read_lines(path), source=str(path)), buf)
     assert buf.getvalue() == path.read_text(encoding="utf-8")
 
 
