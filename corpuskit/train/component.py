@@ -78,6 +78,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import srsly
 from thinc.api import Model, Optimizer
 
@@ -87,7 +88,7 @@ from ..errors import CorpusError
 if TYPE_CHECKING:
     from .example import Example
 
-__all__ = ["Component", "TrainingError", "set_dropout_rate"]
+__all__ = ["Component", "TrainingError", "set_dropout_rate", "to_host"]
 
 #: Type of ``get_examples`` given to :meth:`Component.initialize`.
 GetExamples = Callable[[], Iterable["Example"]]
@@ -104,6 +105,12 @@ def set_dropout_rate(model: Model[Any, Any], drop: float | None) -> None:
     for node in model.walk():
         if "dropout_rate" in node.attrs:
             node.attrs["dropout_rate"] = drop
+
+
+def to_host(x: Any) -> np.ndarray[Any, Any]:
+    """A device (cupy) or host array as a numpy array."""
+    get = getattr(x, "get", None)
+    return np.asarray(get() if callable(get) else x)
 
 
 class Component:

@@ -23,7 +23,7 @@ from thinc.api import Dropout, LayerNorm, Linear, Maxout, Model, chain, with_arr
 
 from ..doc import Doc
 from ..tags import biluo_to_spans
-from .component import Component, GetExamples, TrainingError
+from .component import Component, GetExamples, TrainingError, to_host
 from .decoders import biluo_crf_loss, biluo_marginals, biluo_tag_names, viterbi_biluo
 from .example import Example
 from .registry import registry
@@ -186,7 +186,7 @@ class EntityRecognizer(Component):
     def _transitions(self) -> np.ndarray[Any, Any] | None:
         if not self.model.has_ref("transitions"):
             return None
-        return _host(self.model.get_ref("transitions").get_param("T")).astype(np.float64)
+        return to_host(self.model.get_ref("transitions").get_param("T")).astype(np.float64)
 
     def initialize(self, get_examples: GetExamples, *, nO_tok2vec: int) -> None:
         labels: set[str] = set()
@@ -205,7 +205,7 @@ class EntityRecognizer(Component):
         lengths = np.asarray([len(d) for d in docs], dtype=np.int64)
         if not len(docs) or int(lengths.max()) == 0:
             return [np.zeros(0, dtype=np.int64) for _ in docs]
-        flat = _host(ops.flatten(logits)).astype(np.float64)
+        flat = to_host(ops.flatten(logits)).astype(np.float64)
         transitions = self._transitions()
         if transitions is None:
             # Per-token log-probabilities.
@@ -226,7 +226,7 @@ class EntityRecognizer(Component):
         k = len(self.tag_names)
         if not len(docs) or int(lengths.max()) == 0:
             return [np.zeros((n, k)) for n in lengths.tolist()]
-        flat = _host(self.model.ops.flatten(logits)).astype(np.float64)
+        flat = to_host(self.model.ops.flatten(logits)).astype(np.float64)
         transitions = self._transitions()
         if transitions is None:
             flat -= flat.max(axis=1, keepdims=True)
@@ -283,10 +283,10 @@ class EntityRecognizer(Component):
     ) -> tuple[float, Any]:
         ops = self.model.ops
         layer = self.model.get_ref("transitions")
-        flat = _host(Z).astype(np.float64)
+        flat = to_host(Z).astype(np.float64)
         scores = _pad(flat, lengths, 0.0)
         gold_padded = _pad(gold[:, None].astype(np.float64), lengths, -1.0)[:, :, 0].astype(np.int64)
-        transitions = _host(layer.get_param("T")).astype(np.float64)
+        transitions = to_host(layer.get_param("T")).astype(np.float64)
         loss, d_scores, d_trans = biluo_crf_loss(scores, lengths, gold_padded, transitions, len(self.labels))
         layer.inc_grad("T", ops.xp.asarray(d_trans.astype(np.float32)))
         valid = np.arange(scores.shape[1])[None, :] < lengths[:, None]
@@ -300,12 +300,6 @@ class EntityRecognizer(Component):
 def make_ner(name: str, model: Model[Any, Any]) -> EntityRecognizer:
     """Build an :class:`EntityRecognizer` from its ``[components.NAME]`` section."""
     return EntityRecognizer(name, model)
-
-
-def _host(x: Any) -> np.ndarray[Any, Any]:
-    """A device (cupy) or host array as a numpy array."""
-    get = getattr(x, "get", None)
-    return np.asarray(get() if callable(get) else x)
 
 
 def _pad(flat: np.ndarray[Any, Any], lengths: np.ndarray[Any, Any], fill: float) -> np.ndarray[Any, Any]:
