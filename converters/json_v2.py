@@ -279,51 +279,11 @@ def _paragraph(
 ) -> Doc:
     """One paragraph as a Doc, as spaCy's ``json_to_annotations`` + ``annotations_to_doc`` read it."""
     line = token_lines[offset] if offset < len(token_lines) else doc_line
-    if not isinstance(para, dict):
-        raise _fail(f"{where} is {describe(para)}; expected an object with 'sentences'", source, line)
-    sents = para.get("sentences")
-    if not isinstance(sents, list):
-        raise _fail(
-            f"{where} has {'no' if sents is None else describe(sents)} 'sentences'; "
-            'expected a list of {"tokens": [...]}',
-            source,
-            line,
-        )
     lines = token_lines[offset:]
-    toks: list[Any] = []
-    sent_starts: list[bool | None] = []
-    for s_index, sent in enumerate(sents, 1):
-        tokens = sent.get("tokens") if isinstance(sent, dict) else None
-        if not isinstance(tokens, list):
-            at = lines[len(toks)] if len(toks) < len(lines) else line
-            raise _fail(
-                f"sentence {s_index} of {where} has no 'tokens' list; expected {{\"tokens\": [...]}}",
-                source,
-                at,
-            )
-        if tokens:
-            toks.extend(tokens)
-            sent_starts.append(True)
-            sent_starts.extend([False] * (len(tokens) - 1))
+    toks, sent_starts = _paragraph_tokens(para, where, source, line, lines)
     n = len(toks)
     doc_lines = lines[:n] if len(lines) >= n else [line] * n
-    words: list[Any] = [t.get("orth") if isinstance(t, dict) else t for t in toks]
-    if not all(isinstance(w, str) for w in words):
-        k = next(k for k, w in enumerate(words) if not isinstance(w, str))
-        what = f"'orth' {words[k]!r}" if isinstance(toks[k], dict) else describe(toks[k])
-        raise _fail(
-            f"token {k + 1} of {where} has {what}; expected an object with an 'orth' string",
-            source,
-            doc_lines[k],
-        )
-    if "" in words:
-        k = words.index("")
-        raise _fail(
-            f"token {k + 1} of {where} has an empty 'orth'; expected the token's text "
-            "(spaCy cannot hold an empty token: its error E031)",
-            source,
-            doc_lines[k],
-        )
+    words = _words(toks, where, source, doc_lines)
     keys: set[str] = set().union(*toks) if toks else set()
 
     def column(key: str) -> list[Any]:
@@ -336,22 +296,7 @@ def _paragraph(
 
     spaces, tags, pos, morphs, lemmas = (column(k) for k in ("space", "tag", "pos", "morph", "lemma"))
     rel_heads, deps, ner = column("head"), _norm_deps(column("dep")), column("ner")
-    heads: list[int | None] = []
-    if rel_heads:
-        for k, rel in enumerate(rel_heads):
-            if rel is None:
-                heads.append(None)
-                continue
-            if not isinstance(rel, int) or isinstance(rel, bool):
-                raise _fail(f"'head' {rel!r} is not an integer (a relative offset)", source, doc_lines[k])
-            if not 0 <= rel + k < n:
-                raise _fail(
-                    f"'head' {rel} of token {words[k]!r} points at token {rel + k + 1}, outside the "
-                    f"paragraph's {n} tokens",
-                    source,
-                    doc_lines[k],
-                )
-            heads.append(rel + k)
+    heads = _absolute_heads(rel_heads, words, source, doc_lines)
     raw = para.get("raw")
     if raw is not None and not isinstance(raw, str):
         raise _fail(f"'raw' of {where} is {describe(raw)}; expected a string", source, line)
@@ -385,6 +330,83 @@ def _paragraph(
         source=source,
         lines=doc_lines,
     )
+
+
+def _paragraph_tokens(
+    para: Any, where: str, source: str | None, line: int, lines: list[int]
+) -> tuple[list[Any], list[bool | None]]:
+    """The tokens of a paragraph's sentences, in order, and where the sentences start."""
+    if not isinstance(para, dict):
+        raise _fail(f"{where} is {describe(para)}; expected an object with 'sentences'", source, line)
+    sents = para.get("sentences")
+    if not isinstance(sents, list):
+        raise _fail(
+            f"{where} has {'no' if sents is None else describe(sents)} 'sentences'; "
+            'expected a list of {"tokens": [...]}',
+            source,
+            line,
+        )
+    toks: list[Any] = []
+    sent_starts: list[bool | None] = []
+    for s_index, sent in enumerate(sents, 1):
+        tokens = sent.get("tokens") if isinstance(sent, dict) else None
+        if not isinstance(tokens, list):
+            at = lines[len(toks)] if len(toks) < len(lines) else line
+            raise _fail(
+                f"sentence {s_index} of {where} has no 'tokens' list; expected {{\"tokens\": [...]}}",
+                source,
+                at,
+            )
+        if tokens:
+            toks.extend(tokens)
+            sent_starts.append(True)
+            sent_starts.extend([False] * (len(tokens) - 1))
+    return toks, sent_starts
+
+
+def _words(toks: list[Any], where: str, source: str | None, doc_lines: list[int]) -> list[Any]:
+    """Every token's ``orth``: a non-empty string, or a FormatError names the first that is not."""
+    words: list[Any] = [t.get("orth") if isinstance(t, dict) else t for t in toks]
+    if not all(isinstance(w, str) for w in words):
+        k = next(k for k, w in enumerate(words) if not isinstance(w, str))
+        what = f"'orth' {words[k]!r}" if isinstance(toks[k], dict) else describe(toks[k])
+        raise _fail(
+            f"token {k + 1} of {where} has {what}; expected an object with an 'orth' string",
+            source,
+            doc_lines[k],
+        )
+    if "" in words:
+        k = words.index("")
+        raise _fail(
+            f"token {k + 1} of {where} has an empty 'orth'; expected the token's text "
+            "(spaCy cannot hold an empty token: its error E031)",
+            source,
+            doc_lines[k],
+        )
+    return words
+
+
+def _absolute_heads(
+    rel_heads: list[Any], words: list[Any], source: str | None, doc_lines: list[int]
+) -> list[int | None]:
+    """The relative ``head`` offsets as token indices within the paragraph (None where unset)."""
+    n = len(words)
+    heads: list[int | None] = []
+    for k, rel in enumerate(rel_heads):
+        if rel is None:
+            heads.append(None)
+            continue
+        if not isinstance(rel, int) or isinstance(rel, bool):
+            raise _fail(f"'head' {rel!r} is not an integer (a relative offset)", source, doc_lines[k])
+        if not 0 <= rel + k < n:
+            raise _fail(
+                f"'head' {rel} of token {words[k]!r} points at token {rel + k + 1}, outside the "
+                f"paragraph's {n} tokens",
+                source,
+                doc_lines[k],
+            )
+        heads.append(rel + k)
+    return heads
 
 
 def _check_strings(values: list[Any], key: str, source: str | None, lines: list[int]) -> None:
