@@ -10,11 +10,11 @@ import click
 
 from ..console import quote_path
 from ..registry import converter_name
+from .progress import ProgressBar
 
 __all__ = ["debug_data_cli", "debug_group"]
 
 _LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]+)?$")
-_PROGRESS_MIN = 4 << 20  # show a bar for inputs over 4 MB
 
 
 def _from_config(args: list[str], lang: str | None) -> tuple[list[str], str | None]:
@@ -139,7 +139,7 @@ def debug_data_cli(
         converter=converter,
         encoding=encoding,
     )
-    with _Progress() as progress:
+    with ProgressBar("checking") as progress:
         report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
     if fmt == "html":  # a page with charts and the examples drawn: docs/report.md
         from ..html.debug_page import collect_page_data, render_debug_html
@@ -159,32 +159,6 @@ def debug_data_cli(
     else:
         click.echo(text, nl=False)
     sys.exit(1 if report.errors else 0)
-
-
-class _Progress:
-    """A click progress bar on stderr for large inputs; silent when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self._bar: object | None = None
-        self._last = 0
-        self.tty = sys.stderr.isatty()
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        bar = self._bar
-        if bar is not None:
-            bar.render_finish()  # type: ignore[attr-defined]
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.tty or total < _PROGRESS_MIN:
-            return
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label="checking", file=sys.stderr)
-            self._bar.__enter__()  # type: ignore[attr-defined]
-        self._bar.update(max(0, done - self._last))  # type: ignore[attr-defined]
-        self._last = done
 
 
 @click.group("debug")
