@@ -52,7 +52,7 @@ from corpuskit.doc import Doc
 from corpuskit.errors import FormatError, UsageError
 from corpuskit.registry import Converter
 from corpuskit.tags import biluo_to_spans
-from corpuskit.tokenizer import Tokenizer
+from corpuskit.tokenizer import Tokenizer, shared_tokenizer
 
 from ._json import TOO_DEEP, describe, lone_surrogate
 
@@ -746,17 +746,6 @@ def _doc(
     return doc
 
 
-_TOKENIZERS: dict[str, Tokenizer] = {}
-
-
-def _tokenizer(lang: str) -> Tokenizer:
-    """One tokenizer per language, built once (its rules are compiled on construction)."""
-    tok = _TOKENIZERS.get(lang)
-    if tok is None:
-        tok = _TOKENIZERS[lang] = Tokenizer(lang)
-    return tok
-
-
 def _parse_records(
     records: Iterable[_Record],
     *,
@@ -769,7 +758,7 @@ def _parse_records(
 ) -> Iterator[Doc]:
     """Docs of already extracted records (reads them all first when the units are detected)."""
     unit = resolve_units(offset_units)
-    tokenizer = _tokenizer(lang)
+    tokenizer = shared_tokenizer(lang)
     auto = unit is None
     fits: dict[str, int] = {}
     total = 0
