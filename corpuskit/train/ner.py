@@ -23,7 +23,7 @@ from thinc.api import Dropout, LayerNorm, Linear, Maxout, Model, chain, with_arr
 
 from ..doc import Doc
 from ..tags import biluo_to_spans
-from .component import Component, GetExamples, TrainingError, to_host
+from .component import Component, GetExamples, TrainingError, masked_softmax_xent, to_host
 from .decoders import biluo_crf_loss, biluo_marginals, biluo_tag_names, viterbi_biluo
 from .example import Example
 from .registry import registry
@@ -260,23 +260,9 @@ class EntityRecognizer(Component):
             n_tokens = np.asarray(lengths, dtype=np.int64)
             loss, d_Z = self._crf_loss(Z, np.asarray(gold, dtype=np.int64), n_tokens)
         else:
-            loss, d_Z = self._softmax_loss(Z, np.asarray(gold, dtype=np.int32))
+            loss, d_Z = masked_softmax_xent(ops.xp, Z, np.asarray(gold, dtype=np.int32))
         d_tokvecs = backprop(ops.unflatten(d_Z, ops.asarray1i(lengths)))
         return loss, list(d_tokvecs)
-
-    def _softmax_loss(self, Z: Any, gold: np.ndarray[Any, Any]) -> tuple[float, Any]:
-        xp = self.model.ops.xp
-        truth = xp.asarray(gold)
-        valid = truth >= 0
-        probs = xp.exp(Z - Z.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        rows = xp.arange(len(truth))[valid]
-        cols = truth[valid]
-        loss = float(-xp.log(xp.maximum(probs[rows, cols], 1e-12)).sum())
-        d_Z = probs
-        d_Z[rows, cols] -= 1.0
-        d_Z[~valid] = 0.0
-        return loss, d_Z
 
     def _crf_loss(
         self, Z: Any, gold: np.ndarray[Any, Any], lengths: np.ndarray[Any, Any]

@@ -36,7 +36,14 @@ from thinc.api import Model
 
 from ..doc import Doc
 from .biaffine import Bucket, ParserInputs, ParserOutputs, build_biaffine_parser
-from .component import Component, GetExamples, TrainingError, to_host
+from .component import (
+    Component,
+    GetExamples,
+    TrainingError,
+    masked_softmax_xent,
+    row_softmax,
+    to_host,
+)
 from .decoders import sentence_starts
 from .example import Example
 from .registry import registry
@@ -334,14 +341,14 @@ class DependencyParser(Component):
                 seg_start = np.repeat(b.starts, b.lengths)
                 pos = xp.asarray(b.pos[known])
                 target = xp.asarray(gold[known] - seg_start[known])
-                probs = _softmax(xp, flat[pos])
+                probs = row_softmax(xp, flat[pos])
                 r = xp.arange(len(pos))
                 loss += float(-xp.log(xp.maximum(probs[r, target], 1e-12)).sum())
                 probs[r, target] -= 1.0
                 d_flat[pos] = probs
             d_arcs.append(d_flat.reshape(scores.shape))
         # Label loss over the tokens with a known non-root gold arc and a known label.
-        label_loss, d_labels = _masked_xent(xp, out.label_scores, gold_labels)
+        label_loss, d_labels = masked_softmax_xent(xp, out.label_scores, gold_labels)
         loss += label_loss
         # Sentence-start loss over the tokens of docs without sentence starts (not the first).
         sent_gold = np.full(n_tok, -1, dtype=np.int32)
@@ -349,7 +356,7 @@ class DependencyParser(Component):
             if starts is not None and len(starts) > 1:
                 a = int(layout.doc_starts[k])
                 sent_gold[a + 1 : a + len(starts)] = [-1 if x is None else int(bool(x)) for x in starts[1:]]
-        sent_loss, d_sent = _masked_xent(xp, out.sent_scores, sent_gold)
+        sent_loss, d_sent = masked_softmax_xent(xp, out.sent_scores, sent_gold)
         loss += sent_loss
         dX = backprop((d_arcs, d_labels, d_sent))
         lengths = [len(t) for t in tokvecs]
@@ -360,27 +367,6 @@ class DependencyParser(Component):
         scores = score_deps(examples)
         scores.update(score_sents(examples))
         return scores
-
-
-def _softmax(xp: Any, x: Any) -> Any:
-    e = xp.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _masked_xent(xp: Any, scores: Any, gold: np.ndarray[Any, Any]) -> tuple[float, Any]:
-    """Softmax cross-entropy over the rows whose ``gold`` class is known (>= 0), and its gradient."""
-    d_scores = xp.zeros_like(scores)
-    known = gold >= 0
-    if not known.any():
-        return 0.0, d_scores
-    rows = xp.asarray(np.flatnonzero(known))
-    probs = _softmax(xp, scores[rows])
-    target = xp.asarray(gold[known])
-    r = xp.arange(len(target))
-    loss = float(-xp.log(xp.maximum(probs[r, target], 1e-12)).sum())
-    probs[r, target] -= 1.0
-    d_scores[rows] = probs
-    return loss, d_scores
 
 
 #: The name the config's factory table uses.
