@@ -21,14 +21,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from .doc import Doc
 from .errors import UsageError
 
-__all__ = ["DATA_DIR", "Tokenizer", "available_languages", "load_rules"]
+__all__ = ["DATA_DIR", "Tokenizer", "available_languages", "load_rules", "shared_tokenizer"]
 
 #: Where the per-language rule files live.
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -331,6 +331,13 @@ class Tokenizer:
                 rule = "token"
             out.append((word, rule))
         return out
+
+
+@lru_cache(maxsize=8)
+def shared_tokenizer(lang: str) -> Tokenizer:
+    """One :class:`Tokenizer` per language, built once (its rules are compiled on construction)
+    and kept for the eight languages used last; for readers that do not edit its exceptions."""
+    return Tokenizer(lang)
 
 
 _WHITESPACE = re.compile(r"(\s+)")

@@ -78,15 +78,7 @@ def merge_docs(docs: Sequence[Doc]) -> Doc:
     offsets = [0] * len(docs)
     for k in range(1, len(docs)):
         offsets[k] = offsets[k - 1] + lengths[k - 1]
-    words: list[str] = []
-    spaces: list[bool] = []
-    last = len(docs) - 1
-    for k, doc in enumerate(docs):
-        words.extend(doc.words)
-        sp = doc.spaces if doc.spaces is not None else [True] * lengths[k]
-        spaces.extend(sp)
-        if k < last and lengths[k] and not sp[-1]:
-            spaces[-1] = True
+    words, spaces = _merged_text(docs, lengths)
     fields: dict[str, Any] = {}
     for name in _TOKEN_LISTS:
         values = [getattr(d, name) for d in docs]
@@ -96,20 +88,9 @@ def merge_docs(docs: Sequence[Doc]) -> Doc:
         for n, v in zip(lengths, values, strict=True):
             merged.extend(v if v is not None else [None] * n)
         fields[name] = merged
-    # heads: absolute indices, offset by each doc's position
     head_lists = [d.heads for d in docs]
     if head_lists.count(None) < len(docs):
-        heads: list[int | None] = []
-        for n, offset, hs in zip(lengths, offsets, head_lists, strict=True):
-            if hs is None:
-                heads.extend([None] * n)
-            elif not offset:
-                heads.extend(hs)
-            elif None in hs:
-                heads.extend([h + offset if h is not None else None for h in hs])
-            else:
-                heads.extend([h + offset for h in hs])  # type: ignore[operator]
-        fields["heads"] = heads
+        fields["heads"] = _merged_heads(head_lists, lengths, offsets)
     # sentence starts: explicit ones are kept; a doc without any starts a sentence
     parsed_all = all(
         d.sent_starts is None and hs is not None and hs.count(None) < n
@@ -120,24 +101,8 @@ def merge_docs(docs: Sequence[Doc]) -> Doc:
         for d in docs:
             sent_starts.extend(_doc_sent_starts(d))
         fields["sent_starts"] = sent_starts
-    # entities: a doc without NER annotation contributes missing tokens
     if any(d.ents is not None for d in docs):
-        ents: list[Span] = []
-        missing: list[bool] = []
-        any_missing = False
-        for d, n, offset in zip(docs, lengths, offsets, strict=True):
-            if d.ents is None:
-                missing.extend([True] * n)
-                any_missing = any_missing or n > 0
-                continue
-            ents.extend([_shift(s, offset) for s in d.ents] if offset else d.ents)
-            if d.ents_missing is None:
-                missing.extend([False] * n)
-            else:
-                missing.extend(d.ents_missing)
-                any_missing = any_missing or True in d.ents_missing
-        fields["ents"] = ents
-        fields["ents_missing"] = missing if any_missing else None
+        fields["ents"], fields["ents_missing"] = _merged_ents(docs, lengths, offsets)
     spans: dict[str, list[Span]] = {}
     for d, offset in zip(docs, offsets, strict=True):
         for key, group in d.spans.items():
@@ -163,6 +128,58 @@ def merge_docs(docs: Sequence[Doc]) -> Doc:
         lines=lines,
         **fields,
     )
+
+
+def _merged_text(docs: Sequence[Doc], lengths: list[int]) -> tuple[list[str], list[bool]]:
+    """The words and spaces of the docs in order, a space after every doc but the last."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    last = len(docs) - 1
+    for k, doc in enumerate(docs):
+        words.extend(doc.words)
+        sp = doc.spaces if doc.spaces is not None else [True] * lengths[k]
+        spaces.extend(sp)
+        if k < last and lengths[k] and not sp[-1]:
+            spaces[-1] = True
+    return words, spaces
+
+
+def _merged_heads(
+    head_lists: list[list[int | None] | None], lengths: list[int], offsets: list[int]
+) -> list[int | None]:
+    """Heads as absolute indices, offset by each doc's position (unknown where a doc has none)."""
+    heads: list[int | None] = []
+    for n, offset, hs in zip(lengths, offsets, head_lists, strict=True):
+        if hs is None:
+            heads.extend([None] * n)
+        elif not offset:
+            heads.extend(hs)
+        elif None in hs:
+            heads.extend([h + offset if h is not None else None for h in hs])
+        else:
+            heads.extend([h + offset for h in hs])  # type: ignore[operator]
+    return heads
+
+
+def _merged_ents(
+    docs: Sequence[Doc], lengths: list[int], offsets: list[int]
+) -> tuple[list[Span], list[bool] | None]:
+    """Entities, offset, and the missing mask: a doc without NER annotation contributes missing tokens."""
+    ents: list[Span] = []
+    missing: list[bool] = []
+    any_missing = False
+    for d, n, offset in zip(docs, lengths, offsets, strict=True):
+        if d.ents is None:
+            missing.extend([True] * n)
+            any_missing = any_missing or n > 0
+            continue
+        ents.extend([_shift(s, offset) for s in d.ents] if offset else d.ents)
+        if d.ents_missing is None:
+            missing.extend([False] * n)
+        else:
+            missing.extend(d.ents_missing)
+            any_missing = any_missing or True in d.ents_missing
+    return ents, (missing if any_missing else None)
 
 
 def _shift(span: Span, offset: int) -> Span:

@@ -214,3 +214,17 @@ def test_text_is_preserved(text: str, lang: str) -> None:
     assert all(words)
     # No token but a whitespace token contains whitespace.
     assert all(w.isspace() or not any(c.isspace() for c in w) for w in words)
+
+
+def test_shared_tokenizer_is_built_once_and_the_cache_is_bounded() -> None:
+    from corpuskit.tokenizer import shared_tokenizer
+
+    first = shared_tokenizer("en")
+    assert shared_tokenizer("en") is first
+    assert first("Don't go!").words == ["Do", "n't", "go", "!"]
+    for code in ("aa", "ab", "ac", "ad", "ae", "af", "ag", "ah"):  # eight more languages
+        shared_tokenizer(code)
+    assert shared_tokenizer.cache_info().currsize <= 8
+    assert shared_tokenizer("en") is not first  # the oldest was let go, not kept forever
+    with pytest.raises(UsageError):
+        shared_tokenizer("EN!")

@@ -18,7 +18,7 @@ from corpuskit.alignment import (
 from corpuskit.doc import Doc
 from corpuskit.errors import UsageError
 from corpuskit.tags import biluo_to_spans
-from corpuskit.tokenizer import Tokenizer
+from corpuskit.tokenizer import Tokenizer, shared_tokenizer
 
 from .common import (
     _UNIT_LABELS,
@@ -268,17 +268,6 @@ def _doc(
     return doc
 
 
-_TOKENIZERS: dict[str, Tokenizer] = {}
-
-
-def _tokenizer(lang: str) -> Tokenizer:
-    """One tokenizer per language, built once (its rules are compiled on construction)."""
-    tok = _TOKENIZERS.get(lang)
-    if tok is None:
-        tok = _TOKENIZERS[lang] = Tokenizer(lang)
-    return tok
-
-
 def _parse_records(
     records: Iterable[_Record],
     *,
@@ -291,7 +280,7 @@ def _parse_records(
 ) -> Iterator[Doc]:
     """Docs of already extracted records (reads them all first when the units are detected)."""
     unit = resolve_units(offset_units)
-    tokenizer = _tokenizer(lang)
+    tokenizer = shared_tokenizer(lang)
     auto = unit is None
     fits: dict[str, int] = {}
     total = 0

@@ -13,32 +13,10 @@ from ..corpus import SPACY_FORMAT
 from ..errors import UsageError
 from ..registry import converter_name
 from ..transforms import load_ner_map
+from .progress import ProgressBar
 from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["convert_cli"]
-
-
-class _Progress:
-    """A click progress bar over the input's characters, shown only when stderr is a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar: Any = None
-        self.shown = 0
-        if total > (1 << 22) and sys.stderr.isatty():
-            self.bar = click.progressbar(length=total, label="converting", file=sys.stderr)
-            self.bar.__enter__()
-
-    def update(self, done: int) -> None:
-        if self.bar is not None and done > self.shown:
-            step = min(done, self.total) - self.shown
-            if step > 0:
-                self.bar.update(step)
-                self.shown += step
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 def _input_size(path: Path) -> int:
@@ -149,7 +127,7 @@ def convert_cli(
         return
     if ray_address is not None:
         click.echo("--ray: INPUT gives one output (a file, --concatenate or -); converting it here", err=True)
-    progress = _Progress(_input_size(input_path) if input_path.exists() else 0)
+    progress = ProgressBar("converting", _input_size(input_path) if input_path.exists() else 0)
 
     def on_file(path: Path, name: str, reason: str) -> None:
         if converter == "auto":
@@ -180,7 +158,7 @@ def convert_cli(
             on_report=on_report,
             stdout=sys.stdout,
             on_file=on_file,
-            on_progress=progress.update if progress.bar is not None else None,
+            on_progress=progress if progress.bar is not None else None,
         )
     finally:
         progress.close()

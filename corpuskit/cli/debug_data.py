@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from ..console import quote_path
+from ..debug.options import Options as _Options
 from ..registry import converter_name
+from .progress import ProgressBar
 
 __all__ = ["debug_data_cli", "debug_group"]
 
 _LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]+)?$")
-_PROGRESS_MIN = 4 << 20  # show a bar for inputs over 4 MB
 
 
 def _from_config(args: list[str], lang: str | None) -> tuple[list[str], str | None]:
@@ -59,6 +60,10 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
     return args[0], (args[1] if len(args) > 1 else None), lang
 
 
+#: The thresholds' defaults: the options object's own, never written twice.
+_DEFAULTS = _Options()
+
+
 @click.command(
     "debug-data",
     context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
@@ -83,14 +88,28 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--max-examples", type=click.IntRange(0), default=None, help="Examples kept per check.")
 @click.option(
-    "--min-docs", type=click.IntRange(0), default=100, show_default=True, help="few-docs error below."
+    "--min-docs",
+    type=click.IntRange(0),
+    default=_DEFAULTS.min_docs,
+    show_default=True,
+    help="few-docs error below.",
 )
 @click.option(
-    "--warn-docs", type=click.IntRange(0), default=2000, show_default=True, help="few-docs warning below."
+    "--warn-docs",
+    type=click.IntRange(0),
+    default=_DEFAULTS.warn_docs,
+    show_default=True,
+    help="few-docs warning below.",
 )
-@click.option("--low-count-label", type=click.IntRange(0), default=50, show_default=True)
-@click.option("--low-count-dep-label", type=click.IntRange(0), default=20, show_default=True)
-@click.option("--max-sentence-tokens", type=click.IntRange(1), default=300, show_default=True)
+@click.option(
+    "--low-count-label", type=click.IntRange(0), default=_DEFAULTS.low_count_label, show_default=True
+)
+@click.option(
+    "--low-count-dep-label", type=click.IntRange(0), default=_DEFAULTS.low_count_dep_label, show_default=True
+)
+@click.option(
+    "--max-sentence-tokens", type=click.IntRange(1), default=_DEFAULTS.max_sentence_tokens, show_default=True
+)
 @click.option(
     "--exclusive-cats/--multilabel-cats", default=None, help="Categories are exclusive (default: inferred)."
 )
@@ -132,14 +151,16 @@ def debug_data_cli(
         low_count_label=low_count_label,
         low_count_dep_label=low_count_dep_label,
         max_sentence_tokens=max_sentence_tokens,
-        max_examples=max_examples if max_examples is not None else (20 if verbose else 10),
+        max_examples=max_examples
+        if max_examples is not None
+        else (20 if verbose else _DEFAULTS.max_examples),
         lang=lang,
         exclusive_cats=exclusive_cats,
         ignore=frozenset(ignore),
         converter=converter,
         encoding=encoding,
     )
-    with _Progress() as progress:
+    with ProgressBar("checking") as progress:
         report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
     if fmt == "html":  # a page with charts and the examples drawn: docs/report.md
         from ..html.debug_page import collect_page_data, render_debug_html
@@ -159,32 +180,6 @@ def debug_data_cli(
     else:
         click.echo(text, nl=False)
     sys.exit(1 if report.errors else 0)
-
-
-class _Progress:
-    """A click progress bar on stderr for large inputs; silent when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self._bar: object | None = None
-        self._last = 0
-        self.tty = sys.stderr.isatty()
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        bar = self._bar
-        if bar is not None:
-            bar.render_finish()  # type: ignore[attr-defined]
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.tty or total < _PROGRESS_MIN:
-            return
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label="checking", file=sys.stderr)
-            self._bar.__enter__()  # type: ignore[attr-defined]
-        self._bar.update(max(0, done - self._last))  # type: ignore[attr-defined]
-        self._last = done
 
 
 @click.group("debug")

@@ -239,6 +239,45 @@ def train_cli(
         check_dir_path(output)  # OUTPUT below a file is refused now, not after training
     positional, override_args = _split_args(args)
     overrides = parse_overrides(override_args)
+    train_path, dev_path, config_path = _train_inputs(positional, overrides)
+    if not no_validate:
+        _data_checks(check_corpus(train_path, dev_path, converter=converter), train_path, dev_path)
+    setup = setup_training(
+        train_path, dev_path, config_path, overrides=overrides, gpu_id=gpu_id, converter=converter
+    )
+    nlp = setup.nlp
+    click.echo(
+        f"Training {', '.join(nlp.pipe_names)} on {len(setup.train_docs):,} docs, evaluating on "
+        f"{len(setup.dev_docs):,} docs ({setup.device}); "
+        + (f"saving to {output}" if output is not None else "saving nothing (no --output)"),
+        err=True,
+    )
+    table = _ProgressTable(nlp.components, setup.device)
+    best = None
+    if ray_address is not None:
+        from ..train.dataparallel import train_data_parallel
+
+        click.echo(f"Data-parallel on {workers or 2} Ray workers (--ray {ray_address})", err=True)
+        infos = train_data_parallel(
+            nlp, setup.train_docs, setup.dev_docs, setup.settings,
+            workers=workers or 2, ray=ray_address, output_dir=output,
+        )  # fmt: skip
+    else:
+        infos = train_pipeline(nlp, setup.train_docs, setup.dev_docs, setup.settings, output_dir=output)
+    for info in infos:
+        table.row(info)
+        if info.is_best:
+            best = info
+    if best is not None and output is not None:
+        click.echo(
+            f"Saved model-best (score {best.score * 100:.2f}, step {best.step}) and model-last in {output}",
+            err=True,
+        )
+
+
+def _train_inputs(positional: list[str], overrides: dict[str, Any]) -> tuple[str, str, str | None]:
+    """TRAIN, DEV (from the arguments or the config's [paths]) and CONFIG, all checked; the
+    spaCy settings the config had that are ignored are listed on stderr."""
     train_arg, dev_arg, config_path = _corpus_paths(positional, overrides)
     train_cfg, dev_cfg, ignored = _checked_config(config_path, overrides)
     train_path, dev_path = train_arg or train_cfg, dev_arg or dev_cfg
@@ -254,62 +293,40 @@ def train_cli(
         click.echo("Ignored: these spaCy settings have no corpuskit equivalent:", err=True)
         for note in ignored:
             click.echo(f"  {note}", err=True)
-    if not no_validate:
-        _data_checks(check_corpus(train_path, dev_path, converter=converter), train_path, dev_path)
-    setup = setup_training(
-        train_path, dev_path, config_path, overrides=overrides, gpu_id=gpu_id, converter=converter
-    )
-    nlp = setup.nlp
-    click.echo(
-        f"Training {', '.join(nlp.pipe_names)} on {len(setup.train_docs):,} docs, evaluating on "
-        f"{len(setup.dev_docs):,} docs ({setup.device}); "
-        + (f"saving to {output}" if output is not None else "saving nothing (no --output)"),
-        err=True,
-    )
-    comps = {c.loss_column: c.name for c in nlp.components if c.loss_column}
-    losses = [(col, comps[col]) for col in _LOSS_ORDER if col in comps]
-    losses += [
-        (c.loss_column, c.name) for c in nlp.components if c.loss_column and c.loss_column not in _LOSS_ORDER
-    ]
-    keys = {k for c in nlp.components for k in c.scores_keys}
-    scores = [(k, h) for k, h in _SCORE_COLUMNS if k in keys]
-    headers = [
-        "E",
-        "#",
-        *(h for h, _ in losses),
-        *(h for _, h in scores),
-        "Token %",
-        f"{setup.device} WPS",
-        "Score",
-    ]
-    widths = [max(len(h), 6) for h in headers]
-    widths[0], widths[1] = 3, 7
-    click.echo("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
-    click.echo("  ".join("-" * w for w in widths))
-    best = None
-    if ray_address is not None:
-        from ..train.dataparallel import train_data_parallel
+    return train_path, dev_path, config_path
 
-        click.echo(f"Data-parallel on {workers or 2} Ray workers (--ray {ray_address})", err=True)
-        infos = train_data_parallel(
-            nlp, setup.train_docs, setup.dev_docs, setup.settings,
-            workers=workers or 2, ray=ray_address, output_dir=output,
-        )  # fmt: skip
-    else:
-        infos = train_pipeline(nlp, setup.train_docs, setup.dev_docs, setup.settings, output_dir=output)
-    for info in infos:
+
+class _ProgressTable:
+    """The training table on stdout: a header for the pipeline's losses and scores, a row per evaluation."""
+
+    def __init__(self, components: Any, device: str) -> None:
+        comps = {c.loss_column: c.name for c in components if c.loss_column}
+        self.losses = [(col, comps[col]) for col in _LOSS_ORDER if col in comps]
+        self.losses += [
+            (c.loss_column, c.name) for c in components if c.loss_column and c.loss_column not in _LOSS_ORDER
+        ]
+        keys = {k for c in components for k in c.scores_keys}
+        self.scores = [(k, h) for k, h in _SCORE_COLUMNS if k in keys]
+        headers = [
+            "E",
+            "#",
+            *(h for h, _ in self.losses),
+            *(h for _, h in self.scores),
+            "Token %",
+            f"{device} WPS",
+            "Score",
+        ]
+        self.widths = [max(len(h), 6) for h in headers]
+        self.widths[0], self.widths[1] = 3, 7
+        click.echo("  ".join(h.rjust(w) for h, w in zip(headers, self.widths, strict=True)))
+        click.echo("  ".join("-" * w for w in self.widths))
+
+    def row(self, info: Any) -> None:
         row = [str(info.epoch), str(info.step)]
-        row += [f"{info.losses.get(name, 0.0):.2f}" for _, name in losses]
-        row += [_fmt(info.scores.get(k)) for k, _ in scores]
+        row += [f"{info.losses.get(name, 0.0):.2f}" for _, name in self.losses]
+        row += [_fmt(info.scores.get(k)) for k, _ in self.scores]
         row += [_fmt(info.scores.get("token_acc")), f"{info.scores.get('speed', 0):,.0f}", _fmt(info.score)]
-        click.echo("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
-        if info.is_best:
-            best = info
-    if best is not None and output is not None:
-        click.echo(
-            f"Saved model-best (score {best.score * 100:.2f}, step {best.step}) and model-last in {output}",
-            err=True,
-        )
+        click.echo("  ".join(v.rjust(w) for v, w in zip(row, self.widths, strict=True)))
 
 
 def _print_scores(scores: dict[str, Any]) -> None:

@@ -484,10 +484,6 @@ def apply_fixes(
     annotation rewritten. A decision whose item no longer matches the corpus (its doc, tokens,
     line or annotation differ from what was reviewed) is refused, with a message naming it.
     """
-    from ..corpus import read_file
-    from ..io import atomic_open
-    from .patch import PATCHABLE, final_of, patch_text, stale, unified_diff, with_spans
-
     decisions, undecided = read_reviewed(reviewed_path)
     targets = _outputs(corpus_paths, Path(output_dir), converter, encoding)
     by_path = {f.resolve(): (f, conv) for f, conv, _ in targets}
@@ -502,41 +498,60 @@ def apply_fixes(
     texts: dict[Path, str] = {}
     for key, items in todo.items():
         file, conv = by_path[key]
-        if conv not in PATCHABLE:
-            reason = f"apply-fixes writes {', '.join(PATCHABLE)} files and {file} is {conv}"
-            result.refused.extend(_refusal(d, reason) for d in items)
+        text = _patch_file(file, conv, items, encoding, result)
+        if text is not None:
+            texts[key] = text
+    _write_copies(targets, texts, encoding, result)
+    return result
+
+
+def _patch_file(file: Path, conv: str, items: list[Decision], encoding: str, result: FixResult) -> str | None:
+    """The text of ``file`` with the decisions applied (None when none changed it); what is
+    applied, unchanged or refused is counted in ``result``."""
+    from ..corpus import read_file
+    from .patch import PATCHABLE, final_of, patch_text, stale, with_spans
+
+    if conv not in PATCHABLE:
+        reason = f"apply-fixes writes {', '.join(PATCHABLE)} files and {file} is {conv}"
+        result.refused.extend(_refusal(d, reason) for d in items)
+        return None
+    held = PATCHABLE[conv][1]
+    result.refused.extend(
+        _refusal(d, f"{conv} files hold no {d.suspect.layer}") for d in items if d.suspect.layer not in held
+    )
+    items = [d for d in items if d.suspect.layer in held]
+    docs = list(read_file(file, conv, encoding=encoding))
+    changes: dict[int, tuple[Doc, Doc, set[str]]] = {}
+    for d in items:
+        s = d.suspect
+        now = changes[s.doc][1] if s.doc in changes else (docs[s.doc] if 0 <= s.doc < len(docs) else None)
+        why = stale(d, docs, now)
+        try:
+            final = final_of(d, now) if why is None and now is not None else None
+        except ValueError as e:
+            why = str(e)
+        if why is not None or now is None or final is None:
+            result.refused.append(_refusal(d, why or "unknown"))
             continue
-        held = PATCHABLE[conv][1]
-        result.refused.extend(
-            _refusal(d, f"{conv} files hold no {d.suspect.layer}")
-            for d in items
-            if d.suspect.layer not in held
-        )
-        items = [d for d in items if d.suspect.layer in held]
-        docs = list(read_file(file, conv, encoding=encoding))
-        changes: dict[int, tuple[Doc, Doc, set[str]]] = {}
-        for d in items:
-            s = d.suspect
-            now = changes[s.doc][1] if s.doc in changes else (docs[s.doc] if 0 <= s.doc < len(docs) else None)
-            why = stale(d, docs, now)
-            try:
-                final = final_of(d, now) if why is None and now is not None else None
-            except ValueError as e:
-                why = str(e)
-            if why is not None or now is None or final is None:
-                result.refused.append(_refusal(d, why or "unknown"))
-                continue
-            if final == layer_values(now, s.layer, *d.region):
-                result.unchanged += 1
-                continue
-            if d.decision == "edit" and final == d.suggested:
-                d.decision = "accept"
-            old = changes[s.doc][0] if s.doc in changes else docs[s.doc]
-            layers = changes[s.doc][2] if s.doc in changes else set()
-            changes[s.doc] = (old, with_spans(now, s.layer, d.region, final), layers | {s.layer})
-            result.applied.append(d)
-        if changes:
-            texts[key] = patch_text(file, conv, changes, encoding)
+        if final == layer_values(now, s.layer, *d.region):
+            result.unchanged += 1
+            continue
+        if d.decision == "edit" and final == d.suggested:
+            d.decision = "accept"
+        old = changes[s.doc][0] if s.doc in changes else docs[s.doc]
+        layers = changes[s.doc][2] if s.doc in changes else set()
+        changes[s.doc] = (old, with_spans(now, s.layer, d.region, final), layers | {s.layer})
+        result.applied.append(d)
+    return patch_text(file, conv, changes, encoding) if changes else None
+
+
+def _write_copies(
+    targets: list[tuple[Path, str, Path]], texts: dict[Path, str], encoding: str, result: FixResult
+) -> None:
+    """Every corpus file into its target (atomically): the patched text, else the bytes as they were."""
+    from ..io import atomic_open
+    from .patch import unified_diff
+
     for file, _conv, target in targets:
         raw = file.read_bytes()
         new = texts.get(file.resolve())
@@ -550,7 +565,6 @@ def apply_fixes(
                 old_text.splitlines(keepends=True), new.splitlines(keepends=True), str(file), str(target)
             )
         result.files.append(FileFix(file, target, diff))
-    return result
 
 
 def _refusal(d: Decision, why: str) -> str:

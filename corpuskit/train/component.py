@@ -78,6 +78,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import srsly
 from thinc.api import Model, Optimizer
 
@@ -87,7 +88,14 @@ from ..errors import CorpusError
 if TYPE_CHECKING:
     from .example import Example
 
-__all__ = ["Component", "TrainingError", "set_dropout_rate"]
+__all__ = [
+    "Component",
+    "TrainingError",
+    "masked_softmax_xent",
+    "row_softmax",
+    "set_dropout_rate",
+    "to_host",
+]
 
 #: Type of ``get_examples`` given to :meth:`Component.initialize`.
 GetExamples = Callable[[], Iterable["Example"]]
@@ -104,6 +112,34 @@ def set_dropout_rate(model: Model[Any, Any], drop: float | None) -> None:
     for node in model.walk():
         if "dropout_rate" in node.attrs:
             node.attrs["dropout_rate"] = drop
+
+
+def to_host(x: Any) -> np.ndarray[Any, Any]:
+    """A device (cupy) or host array as a numpy array."""
+    get = getattr(x, "get", None)
+    return np.asarray(get() if callable(get) else x)
+
+
+def row_softmax(xp: Any, x: Any) -> Any:
+    """The softmax of each row of ``x`` (numpy or cupy, as ``xp``)."""
+    e = xp.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def masked_softmax_xent(xp: Any, scores: Any, gold: np.ndarray[Any, Any]) -> tuple[float, Any]:
+    """Softmax cross-entropy over the rows whose ``gold`` class is known (>= 0), and its gradient."""
+    d_scores = xp.zeros_like(scores)
+    known = gold >= 0
+    if not known.any():
+        return 0.0, d_scores
+    rows = xp.asarray(np.flatnonzero(known))
+    probs = row_softmax(xp, scores[rows])
+    target = xp.asarray(gold[known])
+    r = xp.arange(len(target))
+    loss = float(-xp.log(xp.maximum(probs[r, target], 1e-12)).sum())
+    probs[r, target] -= 1.0
+    d_scores[rows] = probs
+    return loss, d_scores
 
 
 class Component:

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..alignment import char_span, spans_from_offsets
 from ..doc import Doc, Span, sent_starts_from_heads
 from ..errors import UsageError
+from ..offsets import char_span, spans_from_offsets
 from .biluo import MISSING, biluo_to_ents, doc_to_biluo, spans_to_biluo
 
 __all__ = [

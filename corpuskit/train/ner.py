@@ -23,7 +23,7 @@ from thinc.api import Dropout, LayerNorm, Linear, Maxout, Model, chain, with_arr
 
 from ..doc import Doc
 from ..tags import biluo_to_spans
-from .component import Component, GetExamples, TrainingError
+from .component import Component, GetExamples, TrainingError, masked_softmax_xent, to_host
 from .decoders import biluo_crf_loss, biluo_marginals, biluo_tag_names, viterbi_biluo
 from .example import Example
 from .registry import registry
@@ -186,7 +186,7 @@ class EntityRecognizer(Component):
     def _transitions(self) -> np.ndarray[Any, Any] | None:
         if not self.model.has_ref("transitions"):
             return None
-        return _host(self.model.get_ref("transitions").get_param("T")).astype(np.float64)
+        return to_host(self.model.get_ref("transitions").get_param("T")).astype(np.float64)
 
     def initialize(self, get_examples: GetExamples, *, nO_tok2vec: int) -> None:
         labels: set[str] = set()
@@ -205,7 +205,7 @@ class EntityRecognizer(Component):
         lengths = np.asarray([len(d) for d in docs], dtype=np.int64)
         if not len(docs) or int(lengths.max()) == 0:
             return [np.zeros(0, dtype=np.int64) for _ in docs]
-        flat = _host(ops.flatten(logits)).astype(np.float64)
+        flat = to_host(ops.flatten(logits)).astype(np.float64)
         transitions = self._transitions()
         if transitions is None:
             # Per-token log-probabilities.
@@ -226,7 +226,7 @@ class EntityRecognizer(Component):
         k = len(self.tag_names)
         if not len(docs) or int(lengths.max()) == 0:
             return [np.zeros((n, k)) for n in lengths.tolist()]
-        flat = _host(self.model.ops.flatten(logits)).astype(np.float64)
+        flat = to_host(self.model.ops.flatten(logits)).astype(np.float64)
         transitions = self._transitions()
         if transitions is None:
             flat -= flat.max(axis=1, keepdims=True)
@@ -260,33 +260,19 @@ class EntityRecognizer(Component):
             n_tokens = np.asarray(lengths, dtype=np.int64)
             loss, d_Z = self._crf_loss(Z, np.asarray(gold, dtype=np.int64), n_tokens)
         else:
-            loss, d_Z = self._softmax_loss(Z, np.asarray(gold, dtype=np.int32))
+            loss, d_Z = masked_softmax_xent(ops.xp, Z, np.asarray(gold, dtype=np.int32))
         d_tokvecs = backprop(ops.unflatten(d_Z, ops.asarray1i(lengths)))
         return loss, list(d_tokvecs)
-
-    def _softmax_loss(self, Z: Any, gold: np.ndarray[Any, Any]) -> tuple[float, Any]:
-        xp = self.model.ops.xp
-        truth = xp.asarray(gold)
-        valid = truth >= 0
-        probs = xp.exp(Z - Z.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        rows = xp.arange(len(truth))[valid]
-        cols = truth[valid]
-        loss = float(-xp.log(xp.maximum(probs[rows, cols], 1e-12)).sum())
-        d_Z = probs
-        d_Z[rows, cols] -= 1.0
-        d_Z[~valid] = 0.0
-        return loss, d_Z
 
     def _crf_loss(
         self, Z: Any, gold: np.ndarray[Any, Any], lengths: np.ndarray[Any, Any]
     ) -> tuple[float, Any]:
         ops = self.model.ops
         layer = self.model.get_ref("transitions")
-        flat = _host(Z).astype(np.float64)
+        flat = to_host(Z).astype(np.float64)
         scores = _pad(flat, lengths, 0.0)
         gold_padded = _pad(gold[:, None].astype(np.float64), lengths, -1.0)[:, :, 0].astype(np.int64)
-        transitions = _host(layer.get_param("T")).astype(np.float64)
+        transitions = to_host(layer.get_param("T")).astype(np.float64)
         loss, d_scores, d_trans = biluo_crf_loss(scores, lengths, gold_padded, transitions, len(self.labels))
         layer.inc_grad("T", ops.xp.asarray(d_trans.astype(np.float32)))
         valid = np.arange(scores.shape[1])[None, :] < lengths[:, None]
@@ -300,12 +286,6 @@ class EntityRecognizer(Component):
 def make_ner(name: str, model: Model[Any, Any]) -> EntityRecognizer:
     """Build an :class:`EntityRecognizer` from its ``[components.NAME]`` section."""
     return EntityRecognizer(name, model)
-
-
-def _host(x: Any) -> np.ndarray[Any, Any]:
-    """A device (cupy) or host array as a numpy array."""
-    get = getattr(x, "get", None)
-    return np.asarray(get() if callable(get) else x)
 
 
 def _pad(flat: np.ndarray[Any, Any], lengths: np.ndarray[Any, Any], fill: float) -> np.ndarray[Any, Any]:

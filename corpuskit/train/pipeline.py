@@ -28,10 +28,11 @@ from ..errors import ConfigError, UsageError
 from ..io import AtomicOutput, recover_aside
 from ..limits import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, read_bounded
 from .component import Component, TrainingError, set_dropout_rate
-from .config import import_factory, interpolate_config, resolve_block, resolve_training, validate_config
+from .config import interpolate_config, resolve_block, resolve_training
 from .example import Example
-from .registry import registry
+from .registry import import_factory, registry
 from .scorer import score_tokenization
+from .validate import validate_config
 
 __all__ = ["Pipeline", "load"]
 

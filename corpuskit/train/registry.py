@@ -14,13 +14,16 @@ open to plug-ins: register your own with the decorator, or through the entry-poi
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import catalogue
 import thinc.api
 
-__all__ = ["registry"]
+from ..errors import ConfigError
+
+__all__ = ["BUILTIN_FACTORIES", "import_factory", "registry"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -42,3 +45,22 @@ class registry(thinc.api.registry):
 
     architectures: _Table = catalogue.create("corpuskit", "architectures", entry_points=True)
     factories: _Table = catalogue.create("corpuskit", "factories", entry_points=True)
+
+
+#: Built-in factory -> "module:Class"; the module is imported on first use (it registers it).
+BUILTIN_FACTORIES = {
+    "tok2vec": "corpuskit.train.tok2vec:",
+    "tagger": "corpuskit.train.tagger:Tagger",
+    "parser": "corpuskit.train.parser:DependencyParser",
+    "ner": "corpuskit.train.ner:EntityRecognizer",
+}
+
+
+def import_factory(factory: str) -> None:
+    """Import the module of a built-in factory, so its registrations have run."""
+    target = BUILTIN_FACTORIES.get(factory)
+    if target is not None:
+        try:
+            importlib.import_module(target.split(":")[0])
+        except ImportError as e:
+            raise ConfigError(f"component factory {factory!r} is not available: {e}") from None

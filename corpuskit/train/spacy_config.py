@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
-from .config import did_you_mean
+from .validate import did_you_mean
 
 __all__ = ["from_spacy_config", "is_spacy_config"]
 

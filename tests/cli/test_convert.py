@@ -381,18 +381,18 @@ class _Tty(io.StringIO):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from corpuskit.cli import convert as convert_cli_module
+    from corpuskit.cli import progress
 
-    quiet = convert_cli_module._Progress(1 << 30)
+    quiet = progress.ProgressBar("converting", 1 << 30)
     assert quiet.bar is None  # CliRunner's stderr (and a pipe) is not a terminal
     tty = _Tty()
-    monkeypatch.setattr(convert_cli_module.sys, "stderr", tty)
-    small = convert_cli_module._Progress(1000)
+    monkeypatch.setattr(progress.sys, "stderr", tty)
+    small = progress.ProgressBar("converting", 1000)
     assert small.bar is None  # short inputs get no bar
-    bar = convert_cli_module._Progress(1 << 23)
+    bar = progress.ProgressBar("converting", 1 << 23)
     assert bar.bar is not None
-    bar.update(1 << 22)
-    bar.update(1 << 24)  # a second pass over a file (a pre-scan) never overflows the bar
+    bar(1 << 22)
+    bar(1 << 24)  # a second pass over a file (a pre-scan) never overflows the bar
     bar.close()
     assert bar.shown == 1 << 23
     assert "converting" in tty.getvalue()

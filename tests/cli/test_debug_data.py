@@ -133,16 +133,15 @@ def test_directory_with_other_files(tmp_path):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
-    from corpuskit.cli import debug_data
+    from corpuskit.cli.progress import ProgressBar
 
-    monkeypatch.setattr(debug_data, "_PROGRESS_MIN", 0)
-    bar = debug_data._Progress()
+    bar = ProgressBar("checking", min_total=0)
     bar.tty = True
     with bar:
         bar(10, 100)
         bar(100, 100)
-    assert bar._bar is not None
-    quiet = debug_data._Progress()
+    assert bar.bar is not None
+    quiet = ProgressBar("checking", min_total=0)
     quiet.tty = False
     quiet(10, 100)
-    assert quiet._bar is None
+    assert quiet.bar is None

@@ -97,16 +97,10 @@ def _token_at(doc: Doc, start: int, end: int, mwts: list[tuple[int, int, str]], 
     return max(start, end - 1)
 
 
-_TOKENIZERS: dict[str, Any] = {}
-
-
 def _tokenizer(lang: str) -> Any:
-    tok = _TOKENIZERS.get(lang)
-    if tok is None:
-        from ...tokenizer import Tokenizer
+    from ...tokenizer import shared_tokenizer
 
-        tok = _TOKENIZERS[lang] = Tokenizer(lang)
-    return tok
+    return shared_tokenizer(lang)
 
 
 @register(
