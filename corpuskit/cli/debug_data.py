@@ -10,6 +10,7 @@ import click
 
 from ..console import quote_path
 from ..registry import converter_name
+from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["debug_data_cli", "debug_group"]
 
@@ -61,6 +62,7 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
 
 @click.command(
     "debug-data",
+    cls=RayCommand,
     context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
 )
 @click.argument("paths", nargs=-1, metavar="TRAIN [DEV] | CONFIG --paths.train T --paths.dev D")
@@ -94,6 +96,7 @@ def _split_paths(paths: tuple[str, ...], lang: str | None) -> tuple[str, str | N
 @click.option(
     "--exclusive-cats/--multilabel-cats", default=None, help="Categories are exclusive (default: inferred)."
 )
+@ray_options
 def debug_data_cli(
     paths: tuple[str, ...],
     verbose: bool,
@@ -111,6 +114,8 @@ def debug_data_cli(
     low_count_dep_label: int,
     max_sentence_tokens: int,
     exclusive_cats: bool | None,
+    ray_address: str | None,
+    workers: int | None,
 ) -> None:
     """Find what is wrong with a corpus before training on it.
 
@@ -123,6 +128,7 @@ def debug_data_cli(
     from ..io import atomic_open
 
     train, dev, lang = _split_paths(paths, lang)
+    ray_address = check_ray_options(ray_address, workers)
     unknown = [i for i in ignore if i not in CHECKS]
     if unknown:
         raise click.UsageError(f"unknown check id(s) for --ignore: {', '.join(unknown)}")
@@ -140,7 +146,15 @@ def debug_data_cli(
         encoding=encoding,
     )
     with _Progress() as progress:
-        report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
+        if ray_address is not None:  # each file a Ray task, the statistics merged here
+            from ..debug.merge import debug_corpus_ray
+
+            report = debug_corpus_ray(
+                train, dev, options=options, ray=ray_address, workers=workers,
+                on_progress=progress if progress.tty else None,
+            )  # fmt: skip
+        else:
+            report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
     if fmt == "html":  # a page with charts and the examples drawn: docs/report.md
         from ..html.debug_page import collect_page_data, render_debug_html
 

@@ -88,32 +88,9 @@ def check_files(
 def _run(
     inputs: list[tuple[str, str | Path]], opts: Options, on_progress: Progress | None, corpus_checks: bool
 ) -> Report:
-    from ..corpus import iter_corpus_files
-
-    ignore = set(opts.ignore)
-    unknown = sorted(ignore - set(CHECKS))
-    if unknown:
-        from ..errors import UsageError
-
-        raise UsageError(f"unknown check id(s) {', '.join(map(repr, unknown))}; known: {', '.join(CHECKS)}")
-    active = [c for c in CHECKS.values() if c.id not in ignore and (corpus_checks or c.per_file)]
-    if opts.lang is None:
-        active = [c for c in active if c.id != "misaligned-tokens"]
-    batch_checks = [c for c in active if c.scope == "batch"]
+    active = _active_checks(opts, corpus_checks)
     collector = Collector(max_examples=opts.max_examples)
-    skipped: list[str] = []
-    files: list[tuple[str, Path, str]] = []
-    for split, path in inputs:
-        try:
-            for file, conv, _reason in iter_corpus_files(
-                path,
-                converter=opts.converter,
-                encoding=opts.encoding,
-                on_skip=lambda f, why: skipped.append(f"{f}: {why}"),
-            ):
-                files.append((split, file, conv))
-        except FormatError as e:
-            _reader_error(collector, e, str(path), split, ignore)
+    files, skipped = _list_files(inputs, opts, collector)
     progress: Callable[[int], None] | None = None
     if on_progress is not None:
         total = sum(_size(f) for _, f, _ in files)
@@ -129,24 +106,92 @@ def _run(
         stats = splits.get(split)
         if stats is None:
             stats = splits[split] = SplitStats(split or "files", max_examples=opts.max_examples)
-        stats.add_file(str(file))
-        batch: list[Item] = []
-        n_tokens = 0
-        flagged = _validate(file, conv, split, opts, collector, ignore)
-        for item in _read_items(file, conv, split, opts, collector, ignore, progress, flagged):
-            batch.append(item)
-            n_tokens += len(item.doc.words) + 1
-            if n_tokens >= opts.batch_tokens:
-                _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
-                batch = []
-                n_tokens = 0
-        if batch:
+        _scan_file(split, file, conv, opts, active, collector, stats, corpus_checks, progress)
+    return _finish(len(inputs) > 1, opts, active, collector, splits, skipped, corpus_checks)
+
+
+def _active_checks(opts: Options, corpus_checks: bool) -> list[Check]:
+    """The checks to run (those of ``check`` only when not ``corpus_checks``), in CHECKS' order."""
+    ignore = set(opts.ignore)
+    unknown = sorted(ignore - set(CHECKS))
+    if unknown:
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown check id(s) {', '.join(map(repr, unknown))}; known: {', '.join(CHECKS)}")
+    active = [c for c in CHECKS.values() if c.id not in ignore and (corpus_checks or c.per_file)]
+    if opts.lang is None:
+        active = [c for c in active if c.id != "misaligned-tokens"]
+    return active
+
+
+def _list_files(
+    inputs: list[tuple[str, str | Path]], opts: Options, collector: Collector
+) -> tuple[list[tuple[str, Path, str]], list[str]]:
+    """``(split, file, converter)`` of every corpus file of the inputs, and the files skipped;
+    an input that cannot be listed becomes a finding in ``collector``."""
+    from ..corpus import iter_corpus_files
+
+    skipped: list[str] = []
+    files: list[tuple[str, Path, str]] = []
+    for split, path in inputs:
+        try:
+            for file, conv, _reason in iter_corpus_files(
+                path,
+                converter=opts.converter,
+                encoding=opts.encoding,
+                on_skip=lambda f, why: skipped.append(f"{f}: {why}"),
+            ):
+                files.append((split, file, conv))
+        except FormatError as e:
+            _reader_error(collector, e, str(path), split, set(opts.ignore))
+    return files, skipped
+
+
+def _scan_file(
+    split: str,
+    file: Path,
+    conv: str,
+    opts: Options,
+    active: list[Check],
+    collector: Collector,
+    stats: SplitStats,
+    corpus_checks: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """One file's pass: its validator, then its docs batch by batch through the batch checks
+    (hits into ``collector``) and into ``stats``. Nothing here depends on the other files."""
+    ignore = set(opts.ignore)
+    batch_checks = [c for c in active if c.scope == "batch"]
+    stats.add_file(str(file))
+    batch: list[Item] = []
+    n_tokens = 0
+    flagged = _validate(file, conv, split, opts, collector, ignore)
+    for item in _read_items(file, conv, split, opts, collector, ignore, progress, flagged):
+        batch.append(item)
+        n_tokens += len(item.doc.words) + 1
+        if n_tokens >= opts.batch_tokens:
             _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
+            batch = []
+            n_tokens = 0
+    if batch:
+        _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
+
+
+def _finish(
+    with_dev: bool,
+    opts: Options,
+    active: list[Check],
+    collector: Collector,
+    splits: dict[str, SplitStats],
+    skipped: list[str],
+    corpus_checks: bool,
+) -> Report:
+    """The corpus checks on the statistics of every file, then the Report of all hits."""
     findings: list[Finding] = []
     if corpus_checks:
         train = splits.get("train") or SplitStats("train")
-        corpus = CorpusStats(train, splits.get("dev") if len(inputs) > 1 else None)
-        if corpus.dev is None and len(inputs) > 1:
+        corpus = CorpusStats(train, splits.get("dev") if with_dev else None)
+        if corpus.dev is None and with_dev:
             corpus.dev = SplitStats("dev")
         for check in active:
             if check.scope != "corpus" or check.func is None:
@@ -181,7 +226,7 @@ def _run(
     sev = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (sev[f.severity], SECTIONS.index(f.section), order.get(f.id, 0)))
     checked = {name: list(s.files) for name, s in splits.items()}
-    return Report(findings, stats_dict, [c.id for c in active], sorted(ignore), checked)
+    return Report(findings, stats_dict, [c.id for c in active], sorted(opts.ignore), checked)
 
 
 def _size(path: Path) -> int:
