@@ -1,7 +1,8 @@
-"""Benchmark: 1 vs N workers on Ray for training (words/s), a K-job map (wall) and convert (wall).
+"""Benchmark: 1 vs N workers on Ray for training (words/s), a K-job map, convert and debug-data (wall).
 
 Run: python bench/scaling.py [--data ../shared/data] [--workers 2] [--rounds 2]
                              [--train-sents 1500] [--steps 40] [--jobs 4] [--copies 2]
+                             [--only train,map,convert,bigfile,debug]
 
 One local Ray instance (``--workers`` CPUs) is started for the whole run; every comparison runs
 its sides interleaved, round after round, so that load from other processes hits all of them.
@@ -18,6 +19,11 @@ its sides interleaved, round after round, so that load from other processes hits
 - convert: a directory of ``--copies`` copies of the four EWT train files, converted locally
   (``convert_corpus``) and with one Ray task per file (``convert_corpus_ray``); the outputs must
   be byte-identical first.
+- bigfile: the four EWT train files (times ``--copies``) as one file, converted with ``-j N``'s
+  plan (``--shard-size 20000``) locally (N processes) and as Ray tasks, a part each.
+- debug: ``debug-data`` of that directory (TRAIN) and EWT dev (DEV): ``debug_corpus`` in one
+  process, and ``corpuskit.debug.merge.debug_corpus_ray`` (a task per file, merged on the
+  driver; the corpus checks run on the driver); the JSON reports must be identical first.
 
 Scaling efficiency = speed with N workers / (N x speed with 1 worker).
 """
@@ -142,7 +148,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--jobs", type=int, default=4)
     ap.add_argument("--copies", type=int, default=2)
-    ap.add_argument("--only", default="train,map,convert")
+    ap.add_argument("--only", default="train,map,convert,bigfile,debug")
     args = ap.parse_args()
     only = set(args.only.split(","))
     import ray
@@ -229,7 +235,83 @@ def main() -> None:
             print(f"  speed-up {n} workers vs local: {med['local'] / med[f'ray-{n}']:.2f}x")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    if only & {"bigfile", "debug"}:
+        _corpus_jobs(args, only, n)
     ray.shutdown()
+
+
+def _timed(walls: dict[str, list[float]], name: str, fn: Any) -> Any:
+    start = time.perf_counter()
+    out = fn()
+    walls[name].append(time.perf_counter() - start)
+    return out
+
+
+def _print_walls(title: str, walls: dict[str, list[float]], n: int) -> None:
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    print(f"\n{title}")
+    for k, v in walls.items():
+        print(f"  {k:<8} {med[k]:>7.2f} s wall   (runs: {', '.join(f'{x:.2f}' for x in v)})")
+    print(f"  efficiency {n} workers vs 1 Ray worker: {med['ray-1'] / (n * med[f'ray-{n}']):.2f}")
+    print(f"  speed-up {n} workers vs local: {med['local'] / med[f'ray-{n}']:.2f}x")
+
+
+def _corpus_jobs(args: Any, only: set[str], n: int) -> None:
+    """One large file converted as parts, and debug-data of a directory: local and on Ray."""
+    import json
+
+    from corpuskit.corpus import convert_corpus
+    from corpuskit.debug import debug_corpus
+    from corpuskit.debug.merge import debug_corpus_ray
+    from corpuskit.distributed import convert_corpus_ray
+
+    tmp = Path(tempfile.mkdtemp(prefix="corpuskit-scaling-"))
+    try:
+        src = tmp / "in"
+        src.mkdir()
+        for c in range(args.copies):
+            for k in range(1, 5):
+                shutil.copy(args.data / EWT.format(k), src / f"c{c}-part{k}.conllu")
+        size = sum(p.stat().st_size for p in src.iterdir()) / 1e6
+        if "bigfile" in only:
+            big = tmp / "big.conllu"
+            with big.open("wb") as fh:
+                for p in sorted(src.iterdir()):
+                    fh.write(p.read_bytes())
+            walls: dict[str, list[float]] = {"local": [], "ray-1": [], f"ray-{n}": []}
+            for r in range(args.rounds):
+                for name, w in (("local", 0), ("ray-1", 1), (f"ray-{n}", n)):
+                    out = tmp / f"big-{name}-{r}"
+                    if w == 0:
+                        _timed(walls, name, lambda o=out: convert_corpus(big, o, jobs=n, shard_size=20_000))
+                    else:
+                        _timed(walls, name, lambda o=out, w=w: convert_corpus_ray(
+                            big, o, ray=True, workers=w, jobs=n, shard_size=20_000))  # fmt: skip
+            first = _tree(tmp / "big-local-0")
+            assert all(_tree(tmp / f"big-{k}-0") == first for k in walls), "outputs differ"
+            _print_walls(f"convert one file ({size:.0f} MB), -j {n} parts of 20,000 tokens; "
+                         f"{len(first)} shards identical", walls, n)  # fmt: skip
+        if "debug" in only:
+            dev = args.data / "ud_english_ewt/en_ewt-ud-dev.conllu"
+            walls = {"local": [], "ray-1": [], f"ray-{n}": []}
+            reports: dict[str, str] = {}
+            for _ in range(args.rounds):
+                for name, w in (("local", 0), ("ray-1", 1), (f"ray-{n}", n)):
+                    if w == 0:
+                        report = _timed(walls, name, lambda: debug_corpus(src, dev))
+                    else:
+                        run = lambda w=w: debug_corpus_ray(src, dev, ray=True, workers=w)  # noqa: E731
+                        report = _timed(walls, name, run)
+                    reports[name] = json.dumps(report.to_dict(), indent=1)
+                    if reports[name] != reports["local"]:
+                        for k, text in reports.items():
+                            (Path(tempfile.gettempdir()) / f"scaling-debug-{k}.json").write_text(text)
+                        raise AssertionError(f"reports differ: {name} vs local (/tmp/scaling-debug-*)")
+            n_files = len(list(src.iterdir()))
+            _print_walls(f"debug-data: TRAIN {n_files} EWT files ({size:.0f} MB), DEV EWT dev; "
+                         "reports identical", walls, n)  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -489,22 +489,30 @@ def check_target(target: Path, file_type: str) -> None:
             raise UsageError(f"{target}: is a directory that is not an earlier output; move it away first")
 
 
+def may_cut(file: Path, name: str, *, jobs: int, shard_tokens: int, encoding: str) -> bool:
+    """Whether ``convert`` cuts ``file`` into parts for ``jobs`` processes (or Ray tasks): a
+    sentence format whose converter can scan, a file larger than one shard, an encoding whose
+    line ends are single bytes. Whether the scan finds cuts is decided after."""
+    if _documents(name):  # .spacy inputs among them
+        return False
+    if get_converter(name).scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
+        return False
+    # UTF-16/32 parts cannot be cut at byte line ends
+    return not file_encoding(file, encoding).startswith(("utf-16", "utf-32"))
+
+
 def _write_in_parts(plan: ConvertPlan, entries: list[Entry], staged: Path, rel: Path) -> ConvertedFile | None:
     """One large file converted by several processes (:mod:`corpuskit.parts`), else None."""
     from .parts import PartJob, default_jobs, plan_parts, process_pool, start_workers, write_parts
 
     file, name, reason = entries[0]
-    if _documents(name):  # .spacy inputs among them
-        return None
-    conv = get_converter(name)
     # never more processes than CPUs to run them (-j 64 on 2 cores would start 64 for nothing)
     jobs = default_jobs() if plan.output.jobs is None else min(plan.output.jobs, default_jobs())
     shard_tokens = plan.output.shard_size if plan.output.shard_size is not None else SHARD_TOKENS
     encoding, n_sents, ner_map = plan.read.encoding, plan.docs.n_sents, plan.docs.ner_map
-    if conv.scan is None or jobs < 2 or file.stat().st_size <= shard_tokens * _MIN_TOKEN_BYTES:
+    if not may_cut(file, name, jobs=jobs, shard_tokens=shard_tokens, encoding=encoding):
         return None
-    if file_encoding(file, encoding).startswith(("utf-16", "utf-32")):
-        return None  # its parts cannot be cut at byte line ends
+    conv = get_converter(name)
     known = {k: v for k, v in plan.options.items() if k in conv.options}
     executor = process_pool(jobs)
     if executor is None:

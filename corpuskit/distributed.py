@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import pickle
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "check_files_ray",
     "convert_corpus_ray",
     "map_tasks",
+    "plan_file_parts",
     "ray_session",
     "require_ray",
 ]
@@ -171,13 +173,38 @@ def _map_remote(
     return out
 
 
-# -- corpus jobs: one task per input file ------------------------------------------------------
+# -- corpus jobs: one task per input file, or per part of a large file -----------------------
+
+
+def _convert_job(job: tuple[Any, ...], options: dict[str, Any]) -> tuple[Any, ...]:
+    """In a task: ``("file", path, converter)`` converted as ``corpuskit convert FILE`` would
+    (see :func:`_convert_one`), or ``("part", path, converter, part, scan_options)``: one part of
+    a large file, as ``convert -j`` converts it in one of its processes (its shards' bytes, its
+    counts, and how many sentences its reader yielded)."""
+    if job[0] == "file":
+        return _convert_one((job[1], job[2]), options)
+    from .conversion import _unit_stream
+    from .docbin import SHARD_TOKENS
+    from .parts import PartJob, _convert_part
+
+    _, file, name, part, scan_options = job
+    shard_tokens = options.get("shard_size") or SHARD_TOKENS
+    with tempfile.TemporaryDirectory(prefix="corpuskit-ray-") as tmp:
+        out = Path(tmp) / "part.spacy"
+        part_job = PartJob(
+            _unit_stream, Path(file), name, options.get("encoding", "utf-8"),
+            options.get("n_sents", 1), options.get("ner_map"), scan_options, shard_tokens,
+        )  # fmt: skip
+        stats, counted = _convert_part(part_job, part, out)
+        shards = [] if counted < 0 else sorted(out.iterdir()) if out.is_dir() else [out]
+        data = [p.read_bytes() for p in shards]
+    return data, (stats.n_docs, stats.n_sents, stats.n_tokens), counted
 
 
 def _convert_one(job: tuple[Path, str], options: dict[str, Any]) -> tuple[list[tuple[str, bytes]], Any]:
     """In a task: convert one file as ``corpuskit convert FILE`` would; its output's files
     (path relative to the output directory, bytes) and the converter's reports."""
-    from .corpus import convert_corpus
+    from .conversion import convert_corpus
 
     file, name = job
     reports: list[Any] = []
@@ -199,6 +226,88 @@ def _picklable(values: list[Any]) -> list[Any]:
     return out
 
 
+def plan_file_parts(
+    file: Path, name: str, options: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any]] | None:
+    """The parts ``convert -j JOBS`` cuts one large file into (``options`` as
+    :func:`convert_corpus_ray` takes them, ``jobs`` among them), and the options its parts are
+    read with; None when ``convert`` converts that file in one process. The same conditions and
+    the same plan as :func:`corpuskit.corpus.convert_corpus`, with the scan run here."""
+    from .conversion import _reader_groups, may_cut
+    from .corpus import SPACY_FORMAT
+    from .docbin import SHARD_TOKENS
+    from .parts import plan_parts
+    from .registry import get_converter
+
+    if options.get("file_type", SPACY_FORMAT) != SPACY_FORMAT or options.get("seg_sents"):
+        return None
+    jobs = int(options.get("jobs") or 1)
+    shard_tokens = options.get("shard_size") or SHARD_TOKENS
+    encoding = options.get("encoding", "utf-8")
+    if not may_cut(file, name, jobs=jobs, shard_tokens=shard_tokens, encoding=encoding):
+        return None
+    conv = get_converter(name)
+    assert conv.scan is not None
+    parse_options: dict[str, Any] = {k: True for k in ("merge_subtokens", "morphology") if options.get(k)}
+    if options.get("offset_units", "auto") != "auto":
+        parse_options["offset_units"] = options["offset_units"]
+    if options.get("lang") is not None:
+        parse_options["lang"] = options["lang"]
+    known = {k: v for k, v in parse_options.items() if k in conv.options}
+    scan = conv.scan(file, encoding=encoding, executor=None, workers=1, **known)
+    if scan is None:
+        return None
+    n_sents = options.get("n_sents", 1)
+    parts = plan_parts(scan, n_sents=n_sents, shard_tokens=shard_tokens, jobs=jobs)
+    if parts is None:
+        return None
+    grouped = _reader_groups(name, n_sents, False, options.get("ner_map"))
+    return parts, ({**scan.options, "group": n_sents} if grouped else scan.options)
+
+
+class _Output:
+    """One planned output of a Ray convert: its jobs' results, written into the staging folder
+    in order as they arrive."""
+
+    def __init__(self, entries: list[Any], rel: Path, staged: Path, parts: list[Any] | None) -> None:
+        self.entries = entries
+        self.rel = rel
+        self.staged = staged
+        self.parts = parts
+        self.paths: list[Path] = []
+        self.counts = [0, 0, 0]
+        self.fallback = False  # a part's reader disagreed with the scan: one process converts it
+
+    def add_part(self, k: int, done: tuple[Any, ...]) -> None:
+        data, counts, counted = done
+        assert self.parts is not None
+        if self.fallback or counted != self.parts[k].units:
+            self.fallback = True
+            return
+        if k == 0:
+            self.staged.mkdir(parents=True)
+        stem = self.staged.name[: -len(".spacy")] if self.staged.name.endswith(".spacy") else self.staged.name
+        for shard in data:
+            target = self.staged / f"{stem}-{len(self.paths):04d}.spacy"
+            target.write_bytes(shard)
+            self.paths.append(target)
+        self.counts = [a + b for a, b in zip(self.counts, counts, strict=True)]
+
+    def add_file(self, done: tuple[Any, ...]) -> list[Any]:
+        written, ((n_docs, n_sents, n_tokens), reports) = done
+        stem = self.staged.name[: -len(".spacy")] if self.staged.name.endswith(".spacy") else self.staged.name
+        for name, data in written:
+            # the task's output is named after the file; here it goes to its planned place (a
+            # shard folder's shards are named after it: out.spacy/out-0000.spacy)
+            nested = len(Path(name).parts) > 1
+            target = self.staged / f"{stem}-{len(self.paths):04d}.spacy" if nested else self.staged
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            self.paths.append(target)
+        self.counts = [n_docs, n_sents, n_tokens]
+        return list(reports)
+
+
 def convert_corpus_ray(
     input_path: str | Path,
     output: str | Path,
@@ -209,13 +318,15 @@ def convert_corpus_ray(
     on_report: Callable[[Any], None] | None = None,
     **options: Any,
 ) -> Any:
-    """:func:`corpuskit.corpus.convert_corpus` of a directory, one Ray task per input file.
+    """:func:`corpuskit.corpus.convert_corpus` of a file or a directory, as Ray tasks: one per
+    input file, and one per part of a file that ``convert -j`` would cut into parts.
 
-    The driver lists the files (as a local run does), each task converts one with the same
-    code, and the driver writes the outputs in file order into a staging folder and moves them
-    into place: the same files with the same bytes as a local run. The first error in file
-    order is raised as the local run raises it (``file:line: ...``); then nothing is written.
-    Every node must see the input at the same path (a shared file system), as Ray tasks do.
+    The driver lists the files and plans the parts (as a local run does, for ``jobs``
+    processes: default, this machine's CPUs), each task converts a file or a part with the same
+    code, and the driver writes the outputs in order into a staging folder and moves them into
+    place: the same files with the same bytes as a local run. The first error in file order is
+    raised as the local run raises it (``file:line: ...``, the line in the whole file); then
+    nothing is written. Every node must see the input at the same path (a shared file system).
     Returns a :class:`~corpuskit.corpus.ConvertResult`.
     """
     from .conversion import ConvertedFile, ConvertResult, check_target, output_suffix, plan_target
@@ -239,34 +350,46 @@ def convert_corpus_ray(
         raise UsageError(f"{input_path}: no corpus files found (skipped {len(result.skipped)})")
     # the outputs are named and refused exactly as a local run names and refuses them
     out_dir, outputs = plan_target(Path(output), input_path, files, suffix, False)
-    rels = [rel for rel, _ in outputs]
-    jobs = [(entries[0][0], entries[0][1]) for _, entries in outputs]
-    # a file larger than one shard is cut into parts planned for --jobs (default: this machine's
-    # CPUs); the task plans the same parts, so the shards end where a local run ends them
     options = {**options, "jobs": options.get("jobs") or default_jobs()}
+    whole = {**options, "jobs": 1}  # a file not cut here is converted by one process
     with OutputRun(out_dir) as run:
-        for rel in rels:
+        for rel, _ in outputs:
             run.check(rel)
             check_target(out_dir / rel, file_type)
+        planned: list[_Output] = []
+        jobs: list[tuple[Any, ...]] = []
+        owner: list[tuple[int, int]] = []  # job -> (output, part)
+        for rel, entries in outputs:
+            file, name, _ = entries[0]
+            cut = plan_file_parts(file, name, options)
+            planned.append(_Output(entries, rel, run.staged(rel), cut[0] if cut else None))
+            if cut is None:
+                jobs.append(("file", file, name))
+                owner.append((len(planned) - 1, 0))
+            for k, part in enumerate(cut[0] if cut else ()):
+                jobs.append(("part", file, name, part, cut[1] if cut else {}))
+                owner.append((len(planned) - 1, k))
 
-        def write(k: int, done: tuple[list[tuple[str, bytes]], Any]) -> None:
-            written, ((n_docs, n_sents, n_tokens), reports) = done
-            staged = run.staged(rels[k])
-            paths = []
-            for name, data in written:
-                # the task's output is named after the file; here it goes to its planned place
-                inner = Path(name).relative_to(Path(name).parts[0])
-                target = staged / inner if len(Path(name).parts) > 1 else staged
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                paths.append(target)
-            result.files.append(ConvertedFile(outputs[k][1], rels[k], paths, n_docs, n_sents, n_tokens))
+        def write(j: int, done: tuple[Any, ...]) -> None:
+            out, k = planned[owner[j][0]], owner[j][1]
+            if out.parts is None:
+                reports = out.add_file(done)
+            else:
+                out.add_part(k, done)
+                if k < len(out.parts) - 1:
+                    return
+                reports = []
+                if out.fallback:  # as convert -j does: the file converted in one process, here
+                    shutil.rmtree(out.staged, ignore_errors=True)
+                    out.paths = []
+                    reports = out.add_file(_convert_one((out.entries[0][0], out.entries[0][1]), whole))
+            result.files.append(ConvertedFile(out.entries, out.rel, out.paths, *out.counts))
             for report in reports:
                 if on_report is not None:
                     on_report(report)
 
-        map_tasks(_convert_one, jobs, shared=options, ray=ray, workers=workers, on_result=write)
-        run.commit(rels)
+        map_tasks(_convert_job, jobs, shared=whole, ray=ray, workers=workers, on_result=write)
+        run.commit(rel for rel, _ in outputs)
         for cf in result.files:
             cf.paths = [out_dir / p.relative_to(run.new) for p in cf.paths]
             cf.output = out_dir / cf.output if cf.output is not None else None

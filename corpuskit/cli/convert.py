@@ -110,7 +110,7 @@ def convert_cli(
     if ner_map is not None and ner_map.is_dir():
         raise UsageError(f"{ner_map}: is a directory; --ner-map takes a JSON file")
     ray_address = check_ray_options(ray_address, workers)
-    if ray_address is not None and input_path.is_dir() and not concatenate and str(output) != "-":
+    if ray_address is not None and input_path.exists() and not concatenate and str(output) != "-":
         from ..distributed import convert_corpus_ray
 
         def report(r: Any) -> None:
@@ -126,7 +126,7 @@ def convert_cli(
         _summary(result)
         return
     if ray_address is not None:
-        click.echo("--ray: INPUT gives one output (a file, --concatenate or -); converting it here", err=True)
+        click.echo("--ray: --concatenate and - write one stream; converting it here", err=True)
     progress = ProgressBar("converting", _input_size(input_path) if input_path.exists() else 0)
 
     def on_file(path: Path, name: str, reason: str) -> None:

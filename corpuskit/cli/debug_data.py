@@ -12,6 +12,7 @@ from ..console import quote_path
 from ..debug.options import Options as _Options
 from ..registry import converter_name
 from .progress import ProgressBar
+from .ray_options import RayCommand, check_ray_options, ray_options
 
 __all__ = ["debug_data_cli", "debug_group"]
 
@@ -66,6 +67,7 @@ _DEFAULTS = _Options()
 
 @click.command(
     "debug-data",
+    cls=RayCommand,
     context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
 )
 @click.argument("paths", nargs=-1, metavar="TRAIN [DEV] | CONFIG --paths.train T --paths.dev D")
@@ -113,6 +115,7 @@ _DEFAULTS = _Options()
 @click.option(
     "--exclusive-cats/--multilabel-cats", default=None, help="Categories are exclusive (default: inferred)."
 )
+@ray_options
 def debug_data_cli(
     paths: tuple[str, ...],
     verbose: bool,
@@ -130,6 +133,8 @@ def debug_data_cli(
     low_count_dep_label: int,
     max_sentence_tokens: int,
     exclusive_cats: bool | None,
+    ray_address: str | None,
+    workers: int | None,
 ) -> None:
     """Find what is wrong with a corpus before training on it.
 
@@ -142,6 +147,7 @@ def debug_data_cli(
     from ..io import atomic_open
 
     train, dev, lang = _split_paths(paths, lang)
+    ray_address = check_ray_options(ray_address, workers)
     unknown = [i for i in ignore if i not in CHECKS]
     if unknown:
         raise click.UsageError(f"unknown check id(s) for --ignore: {', '.join(unknown)}")
@@ -161,7 +167,15 @@ def debug_data_cli(
         encoding=encoding,
     )
     with ProgressBar("checking") as progress:
-        report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
+        if ray_address is not None:  # each file a Ray task, the statistics merged here
+            from ..debug.merge import debug_corpus_ray
+
+            report = debug_corpus_ray(
+                train, dev, options=options, ray=ray_address, workers=workers,
+                on_progress=progress if progress.tty else None,
+            )  # fmt: skip
+        else:
+            report = debug_corpus(train, dev, options=options, on_progress=progress if progress.tty else None)
     if fmt == "html":  # a page with charts and the examples drawn: docs/report.md
         from ..html.debug_page import collect_page_data, render_debug_html
 

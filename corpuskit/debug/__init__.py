@@ -93,6 +93,30 @@ def check_files(
 def _run(
     inputs: list[tuple[str, str | Path]], opts: Options, on_progress: Progress | None, corpus_checks: bool
 ) -> Report:
+    active = _active_checks(opts, corpus_checks)
+    collector = Collector(max_examples=opts.max_examples)
+    files, skipped = _list_files(inputs, opts, collector)
+    progress: Callable[[int], None] | None = None
+    if on_progress is not None:
+        total = sum(_size(f) for _, f, _ in files)
+        done = [0]
+        report = on_progress
+
+        def progress(n: int) -> None:
+            done[0] += n
+            report(done[0], total)
+
+    splits: dict[str, SplitStats] = {}
+    for split, file, conv in files:
+        stats = splits.get(split)
+        if stats is None:
+            stats = splits[split] = SplitStats(split or "files", max_examples=opts.max_examples)
+        _scan_file(split, file, conv, opts, active, collector, stats, corpus_checks, progress)
+    return _finish(len(inputs) > 1, opts, active, collector, splits, skipped, corpus_checks)
+
+
+def _active_checks(opts: Options, corpus_checks: bool) -> list[Check]:
+    """The checks to run (those of ``check`` only when not ``corpus_checks``), in CHECKS' order."""
     ignore = set(opts.ignore)
     unknown = sorted(ignore - set(CHECKS))
     if unknown:
@@ -102,53 +126,17 @@ def _run(
     active = [c for c in CHECKS.values() if c.id not in ignore and (corpus_checks or c.per_file)]
     if opts.lang is None:
         active = [c for c in active if c.id != "misaligned-tokens"]
-    batch_checks = [c for c in active if c.scope == "batch"]
-    collector = Collector(max_examples=opts.max_examples)
-    skipped: list[str] = []
-    files = _list_files(inputs, opts, collector, ignore, skipped)
-    progress = _progress(files, on_progress)
-    splits: dict[str, SplitStats] = {}
-    for split, file, conv in files:
-        stats = splits.get(split)
-        if stats is None:
-            stats = splits[split] = SplitStats(split or "files", max_examples=opts.max_examples)
-        stats.add_file(str(file))
-        flagged = _validate(file, conv, split, opts, collector, ignore)
-        items = _read_items(file, conv, split, opts, collector, ignore, progress, flagged)
-        for batch in _batches(items, split, opts.batch_tokens):
-            _process(batch, stats, batch_checks, collector, opts, corpus_checks, flagged)
-    findings: list[Finding] = []
-    if corpus_checks:
-        train = splits.get("train") or SplitStats("train")
-        corpus = CorpusStats(train, splits.get("dev") if len(inputs) > 1 else None)
-        if corpus.dev is None and len(inputs) > 1:
-            corpus.dev = SplitStats("dev")
-        findings.extend(_corpus_findings(active, corpus, opts, collector))
-        stats_dict = corpus.to_dict()
-    else:
-        only = splits.get("")
-        stats_dict = {"files": (only or SplitStats("files")).to_dict()}
-    if skipped:
-        stats_dict["skipped_files"] = skipped
-    findings.extend(_collected_findings(active, collector))
-    order = {c: i for i, c in enumerate(CHECKS)}
-    sev = {"error": 0, "warning": 1, "info": 2}
-    findings.sort(key=lambda f: (sev[f.severity], SECTIONS.index(f.section), order.get(f.id, 0)))
-    checked = {name: list(s.files) for name, s in splits.items()}
-    return Report(findings, stats_dict, [c.id for c in active], sorted(ignore), checked)
+    return active
 
 
 def _list_files(
-    inputs: list[tuple[str, str | Path]],
-    opts: Options,
-    collector: Collector,
-    ignore: set[str],
-    skipped: list[str],
-) -> list[tuple[str, Path, str]]:
-    """``(split, file, converter)`` of every corpus file of the inputs; a path that cannot be
-    listed becomes a finding, a file that is not a corpus is named in ``skipped``."""
+    inputs: list[tuple[str, str | Path]], opts: Options, collector: Collector
+) -> tuple[list[tuple[str, Path, str]], list[str]]:
+    """``(split, file, converter)`` of every corpus file of the inputs, and the files skipped;
+    an input that cannot be listed becomes a finding in ``collector``."""
     from ..corpus import iter_corpus_files
 
+    skipped: list[str] = []
     files: list[tuple[str, Path, str]] = []
     for split, path in inputs:
         try:
@@ -160,71 +148,90 @@ def _list_files(
             ):
                 files.append((split, file, conv))
         except FormatError as e:
-            _reader_error(collector, e, str(path), split, ignore)
-    return files
+            _reader_error(collector, e, str(path), split, set(opts.ignore))
+    return files, skipped
 
 
-def _progress(
-    files: list[tuple[str, Path, str]], on_progress: Progress | None
-) -> Callable[[int], None] | None:
-    """A counter of the units read so far that reports them against the files' total."""
-    if on_progress is None:
-        return None
-    total = sum(_size(f) for _, f, _ in files)
-    done = [0]
-    report = on_progress
-
-    def progress(n: int) -> None:
-        done[0] += n
-        report(done[0], total)
-
-    return progress
-
-
-def _batches(items: Iterable[Item], split: str, batch_tokens: int) -> Iterator[Batch]:
-    """The items in batches of about ``batch_tokens`` tokens (one per doc boundary counted too)."""
+def _scan_file(
+    split: str,
+    file: Path,
+    conv: str,
+    opts: Options,
+    active: list[Check],
+    collector: Collector,
+    stats: SplitStats,
+    corpus_checks: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """One file's pass: its validator, then its docs batch by batch through the batch checks
+    (hits into ``collector``) and into ``stats``. Nothing here depends on the other files."""
+    ignore = set(opts.ignore)
+    batch_checks = [c for c in active if c.scope == "batch"]
+    stats.add_file(str(file))
     batch: list[Item] = []
     n_tokens = 0
-    for item in items:
+    flagged = _validate(file, conv, split, opts, collector, ignore)
+    for item in _read_items(file, conv, split, opts, collector, ignore, progress, flagged):
         batch.append(item)
         n_tokens += len(item.doc.words) + 1
-        if n_tokens >= batch_tokens:
-            yield Batch(batch, split)
+        if n_tokens >= opts.batch_tokens:
+            _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
             batch = []
             n_tokens = 0
     if batch:
-        yield Batch(batch, split)
+        _process(Batch(batch, split), stats, batch_checks, collector, opts, corpus_checks, flagged)
 
 
-def _corpus_findings(
-    active: list[Check], corpus: CorpusStats, opts: Options, collector: Collector
-) -> Iterator[Finding]:
-    """The whole findings of the corpus checks (their hits go to the collector)."""
-    for check in active:
-        if check.scope != "corpus" or check.func is None:
-            continue
-        for got in check.func(corpus, opts):
-            if isinstance(got, Finding):
-                yield got
-            else:
-                collector.add(check.id, got)
-
-
-def _collected_findings(active: list[Check], collector: Collector) -> Iterator[Finding]:
-    """A finding for each check with hits, its examples in file order."""
+def _finish(
+    with_dev: bool,
+    opts: Options,
+    active: list[Check],
+    collector: Collector,
+    splits: dict[str, SplitStats],
+    skipped: list[str],
+    corpus_checks: bool,
+) -> Report:
+    """The corpus checks on the statistics of every file, then the Report of all hits."""
+    findings: list[Finding] = []
+    if corpus_checks:
+        train = splits.get("train") or SplitStats("train")
+        corpus = CorpusStats(train, splits.get("dev") if with_dev else None)
+        if corpus.dev is None and with_dev:
+            corpus.dev = SplitStats("dev")
+        for check in active:
+            if check.scope != "corpus" or check.func is None:
+                continue
+            for got in check.func(corpus, opts):
+                if isinstance(got, Finding):
+                    findings.append(got)
+                else:
+                    collector.add(check.id, got)
+        stats_dict = corpus.to_dict()
+    else:
+        only = splits.get("")
+        stats_dict = {"files": (only or SplitStats("files")).to_dict()}
+    if skipped:
+        stats_dict["skipped_files"] = skipped
     for check in active:
         if collector.count(check.id):
             examples = collector.examples(check.id)
             if check.scope != "corpus":  # reader errors and batch hits, in file order
                 examples.sort(key=lambda e: (e.file or "", e.line or 0, e.doc or 0, e.token or 0))
-            yield Finding(
-                check.id,
-                check.severity,
-                check.message(collector.count(check.id), collector.by_split(check.id)),
-                collector.count(check.id),
-                examples,
-                section=check.section,
+            findings.append(
+                Finding(
+                    check.id,
+                    check.severity,
+                    check.message(collector.count(check.id), collector.by_split(check.id)),
+                    collector.count(check.id),
+                    examples,
+                    section=check.section,
+                )
             )
+    order = {c: i for i, c in enumerate(CHECKS)}
+    sev = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (sev[f.severity], SECTIONS.index(f.section), order.get(f.id, 0)))
+    checked = {name: list(s.files) for name, s in splits.items()}
+    return Report(findings, stats_dict, [c.id for c in active], sorted(opts.ignore), checked)
 
 
 def _size(path: Path) -> int:

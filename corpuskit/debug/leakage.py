@@ -30,7 +30,7 @@ from .batch import Item, snippet
 from .findings import Example, Finding, Hit
 from .options import Options
 from .registry import register
-from .stats import CorpusStats, SplitStats
+from .stats import CorpusStats, SplitStats, text_fingerprint
 
 if TYPE_CHECKING:
     import numpy as np
@@ -363,7 +363,7 @@ def _scan_dev(stats: CorpusStats, dev: SplitStats, opts: Options) -> _Found:
     n_units = 0
     for file, index, doc in _docs(dev, opts):
         _dev_ents(tr, found, file, index, doc, opts)
-        if not doc.words or (identical and hash(Item(doc, index, file, "dev").text) in identical):
+        if not doc.words or (identical and text_fingerprint(Item(doc, index, file, "dev").text) in identical):
             continue
         s, d = _units(file, index, doc)
         pending.append((doc, s, d))

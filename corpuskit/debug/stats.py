@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,10 +15,17 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["LABEL_KINDS", "CorpusStats", "SplitStats", "normalised_entropy"]
+__all__ = ["LABEL_KINDS", "CorpusStats", "SplitStats", "normalised_entropy", "text_fingerprint"]
 
 #: Label kinds counted per split: entity labels, fine tags, UPOS, dependency labels, categories.
 LABEL_KINDS = ("ent", "tag", "pos", "dep", "cat")
+
+
+def text_fingerprint(text: str) -> int:
+    """A 64-bit hash of a doc's text, the same in every process (Python's ``hash`` of a str is
+    salted per process, and the statistics of a corpus's parts are merged from several)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def normalised_entropy(counts: Counter[str]) -> float:
@@ -96,7 +104,7 @@ class SplitStats:
                 continue
             if doc.has_unknown_spaces:
                 self.n_unknown_spaces += 1
-            hashes.append(hash(item.text))
+            hashes.append(text_fingerprint(item.text))
             place = (item.file, doc.source if doc.source != item.file else None)
             fid = self._place_index.get(place)
             if fid is None:
