@@ -82,9 +82,7 @@ def _run_case(args: list[str], out: Path, run_dir: Path) -> dict[str, object]:
     stdout = result.stdout_bytes.replace(str(out).encode(), b"<OUT>").replace(str(run_dir).encode(), b"<RUN>")
     stderr = (result.stderr_bytes or b"").decode("utf-8", "replace").replace(str(out), "<OUT>")
     stderr = stderr.replace(str(run_dir), "<RUN>")
-    files = {
-        str(p.relative_to(out)): _digest(p.read_bytes()) for p in sorted(out.rglob("*")) if p.is_file()
-    }
+    files = {str(p.relative_to(out)): _digest(p.read_bytes()) for p in sorted(out.rglob("*")) if p.is_file()}
     record: dict[str, object] = {"rc": result.exit_code, "stdout": _digest(stdout), "files": files}
     record["stderr"] = stderr.strip()[-400:]
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -146,7 +144,9 @@ def _compare(before: dict[str, dict[str, object]], after: dict[str, dict[str, ob
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("--out", type=Path, required=True)
@@ -162,7 +162,9 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="outputs-identical-") as tmp:
         tree = Path(tmp) / "before"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), args.before], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), args.before], check=True
+        )
         try:
             manifests = {}
             for side, code in (("before", tree), ("after", ROOT)):
