@@ -513,6 +513,8 @@ def _write_in_parts(plan: ConvertPlan, entries: list[Entry], staged: Path, rel: 
     if not may_cut(file, name, jobs=jobs, shard_tokens=shard_tokens, encoding=encoding):
         return None
     conv = get_converter(name)
+    scan_file = conv.scan
+    assert scan_file is not None  # may_cut said so
     known = {k: v for k, v in plan.options.items() if k in conv.options}
     executor = process_pool(jobs)
     if executor is None:
@@ -520,7 +522,7 @@ def _write_in_parts(plan: ConvertPlan, entries: list[Entry], staged: Path, rel: 
     try:
         with _stopped_on_error(executor):
             start_workers(executor)
-            scan = conv.scan(file, encoding=encoding, executor=executor, workers=jobs, **known)
+            scan = scan_file(file, encoding=encoding, executor=executor, workers=jobs, **known)
             parts = (
                 None
                 if scan is None
