@@ -30,6 +30,7 @@ from .doc import PROVENANCE_KEY, Doc, Span, lines_from_runs, sent_starts_from_pa
 from .errors import DocBinError, UsageError
 from .io import atomic_open, iter_files, replace_path, temp_beside
 from .limits import check_regular, inflate_docbin
+from .morph import normalize_feats
 from .strings import N_SYMBOLS, SYMBOL_NAMES, SYMBOLS, UPOS, UPOS_NAMES, hash_strings
 
 __all__ = [
@@ -106,21 +107,10 @@ _REQUIRED = ("attrs", "tokens", "spaces", "lengths", "strings", "cats")
 
 
 def normalize_morph(feats: str) -> str:
-    """spaCy's normalised FEATS string: ``Name=Value`` pairs sorted, values of a name sorted.
-
-    ``""`` and ``"_"`` are the empty analysis (returned as ``""``). A later repeat of a name wins,
-    as in spaCy. Raises ValueError for a feature that is not ``Name=Value``.
+    """spaCy's normalised FEATS string (:func:`corpuskit.morph.normalize_feats`): ``Name=Value``
+    pairs sorted, values of a name sorted; raises ValueError for a feature that is not ``Name=Value``.
     """
-    if not feats or feats == "_":
-        return ""
-    out: dict[str, str] = {}
-    for feat in feats.split("|"):
-        parts = feat.split("=")
-        if len(parts) != 2:
-            raise ValueError(f"morphological feature {feat!r} in {feats!r} is not Name=Value")
-        name, values = parts
-        out[name] = ",".join(sorted(values.split(",")))
-    return "|".join(sorted(f"{k}={v}" for k, v in out.items()))
+    return normalize_feats(feats)
 
 
 # ---------------------------------------------------------------------------------------------
