@@ -25,16 +25,18 @@ class FormatError(CorpusError, ValueError):
         path: str | None = None,
         line: int | None = None,
         column: int | None = None,
+        check: str | None = None,
     ) -> None:
         self.path = path
         self.line = line
         self.column = column
+        self.check = check  # the check id (docs/checks.md) where the raiser knows it
         self.reason = message
         super().__init__(self._render())
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled with its location (a worker process's error reaches the parent whole)
-        return (_rebuild, (type(self), self.reason, self.path, self.line, self.column))
+        return (_rebuild, (type(self), self.reason, self.path, self.line, self.column, self.check))
 
     def _render(self) -> str:
         where = self.location
@@ -54,9 +56,14 @@ class FormatError(CorpusError, ValueError):
 
 
 def _rebuild(
-    cls: type[FormatError], message: str, path: str | None, line: int | None, column: int | None
+    cls: type[FormatError],
+    message: str,
+    path: str | None,
+    line: int | None,
+    column: int | None,
+    check: str | None = None,
 ) -> FormatError:
-    return cls(message, path=path, line=line, column=column)
+    return cls(message, path=path, line=line, column=column, check=check)
 
 
 class DocBinError(FormatError):
