@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from corpuskit.doc import Doc, Span
 from corpuskit.errors import FormatError
+from corpuskit.morph import sort_feats
 from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, tags_to_ents
 
@@ -474,17 +475,7 @@ def read_json(path: str, *, encoding: str = "utf-8", scheme: str = "BILUO") -> I
 
 def _norm_morph(feats: str) -> str:
     """spaCy's normal form of a FEATS string: features sorted by name, values sorted."""
-    if not feats or feats == "_":
-        return ""
-    pairs = []
-    for feat in feats.split("|"):
-        if not feat:
-            continue
-        name, sep, value = feat.partition("=")
-        if sep:
-            value = ",".join(sorted(value.split(",")))
-        pairs.append(f"{name}={value}" if sep else name)
-    return "|".join(sorted(pairs, key=lambda p: p.partition("=")[0]))
+    return sort_feats(feats)
 
 
 def _paragraph_json(doc: Doc) -> dict[str, Any]:

@@ -33,6 +33,7 @@ class FormatError(CorpusError, ValueError):
         self.path = path
         self.line = line
         self.column = column
+        self.check = check  # the check id (docs/checks.md) where the raiser knows it
         self.reason = message
         self.check = check
         super().__init__(self._render())

@@ -263,7 +263,7 @@ def test_random_edits_never_crash_the_validator(tmp_path):
     """Lines of every test case shuffled, cut, doubled and retyped: only findings, no exception."""
     import random
 
-    from converters.conllu_validate import validate_conllu
+    from converters.conllu.ud_validate import validate_conllu
     from corpuskit.debug import CHECKS
 
     rng = random.Random(11)

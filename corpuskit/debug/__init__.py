@@ -8,7 +8,6 @@ prints; the CLI renders the :class:`Report` and chooses the exit code.
 from __future__ import annotations
 
 import contextlib
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
@@ -35,29 +34,6 @@ __all__ = [
 ]
 
 _MAX_RESYNC = 1000
-
-# -- CoNLL-U's reader errors, until its package passes ``check=`` where it raises (issue 14,
-# -- part A). The lead deletes this table and _conllu_check at the merge: every other reader
-# -- says its check id in FormatError.check, and no other message is read.
-_CONLLU_ERROR_CHECKS = (
-    (re.compile(r"^(bad )?HEAD\b.*\b(beyond|outside|out of range)\b"), "head-out-of-range"),
-    (re.compile(r"^(bad )?FEATS\b"), "invalid-feature"),
-    (re.compile(r"^(bad )?UPOS\b.*\bnot a Universal POS\b"), "unknown-upos"),
-    (re.compile(r"^(bad )?entity tag\b"), "invalid-tag-sequence"),
-)
-
-
-def _conllu_check(e: Exception) -> str | None:
-    from ..tags import TagError
-
-    if any(isinstance(x, TagError) for x in (e.__cause__, e.__context__)):
-        return "invalid-tag-sequence"
-    msg = getattr(e, "reason", str(e))
-    for pattern, check_id in _CONLLU_ERROR_CHECKS:
-        if pattern.search(msg):
-            return check_id
-    return None
-
 
 #: ``on_progress(units_done, units_total)``: characters or bytes read over all inputs.
 Progress = Callable[[int, int], None]
@@ -310,7 +286,7 @@ def _classify(e: Exception) -> str:
     not know falls back to ``corpus-unreadable``, so the error is never lost)."""
     if isinstance(e, FormatError) and e.check is not None:
         return e.check if e.check in CHECKS else "corpus-unreadable"
-    return _conllu_check(e) or "corpus-unreadable"
+    return "corpus-unreadable"
 
 
 def _reader_error(

@@ -1,6 +1,6 @@
 """The CoNLL-U checks of UD validation levels 1 and 2, fed by the converter's validator.
 
-``converters/conllu_validate.py`` reads a CoNLL-U file's raw lines and reports problems under
+``converters/conllu/ud_validate.py`` reads a CoNLL-U file's raw lines and reports problems under
 these ids; :func:`corpuskit.debug._validate` turns them into hits. Errors are what the UD
 validator (``udvalidate --level 2``) calls errors; warnings are what corpuskit reads without
 loss although UD forbids it (the tolerances), and what the validator itself only warns about.

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DocBinError
+from ..morph import normalize_feats
 from ..strings import hash_strings
 from .format import U64
 
@@ -19,21 +20,10 @@ _MISSING = 1  # "not looked up yet" in an ID column (a real ID 1, IS_ALPHA, is j
 
 
 def normalize_morph(feats: str) -> str:
-    """spaCy's normalised FEATS string: ``Name=Value`` pairs sorted, values of a name sorted.
-
-    ``""`` and ``"_"`` are the empty analysis (returned as ``""``). A later repeat of a name wins,
-    as in spaCy. Raises ValueError for a feature that is not ``Name=Value``.
+    """spaCy's normalised FEATS string (:func:`corpuskit.morph.normalize_feats`): ``Name=Value``
+    pairs sorted, values of a name sorted; raises ValueError for a feature that is not ``Name=Value``.
     """
-    if not feats or feats == "_":
-        return ""
-    out: dict[str, str] = {}
-    for feat in feats.split("|"):
-        parts = feat.split("=")
-        if len(parts) != 2:
-            raise ValueError(f"morphological feature {feat!r} in {feats!r} is not Name=Value")
-        name, values = parts
-        out[name] = ",".join(sorted(values.split(",")))
-    return "|".join(sorted(f"{k}={v}" for k, v in out.items()))
+    return normalize_feats(feats)
 
 
 class StringIds:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from ... import morph as _morph
 from ..batch import Batch
 from ..facts import raw_feats
 from ..findings import Finding, Hit
@@ -35,53 +35,13 @@ def unknown_upos(batch: Batch, opts: Options) -> Iterator[Hit]:
 
 
 _ALLOWED_POS = frozenset([*UPOS, None, ""])
-_FEAT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*(\[[a-z0-9]+\])?$")
-_FEAT_VALUE = re.compile(r"^[A-Z0-9][A-Za-z0-9]*$")
-_FEATS_CACHE: dict[str, str | None] = {}
 _VALID_FEATS: set[str | None] = {None, "", "_"}
 
 
 def feats_problem(feats: str) -> str | None:
-    """What is wrong with a FEATS string (``Name=Value`` pairs, sorted, no repeats), or None.
-
-    Names are sorted case-insensitively (as UD sorts them) or by code point (as spaCy writes
-    them); values of one feature are sorted and distinct.
-    """
-    got = _FEATS_CACHE.get(feats, "")
-    if got != "":
-        return got
-    problem = _feats_problem(feats)
-    if len(_FEATS_CACHE) < 100_000:
-        _FEATS_CACHE[feats] = problem
-    return problem
-
-
-def _feats_problem(feats: str) -> str | None:
-    if feats in ("", "_"):
-        return None
-    names: list[str] = []
-    for pair in feats.split("|"):
-        name, eq, value = pair.partition("=")
-        if not eq:
-            return f"feature {pair!r} is not Name=Value"
-        if not _FEAT_NAME.match(name):
-            return f"feature name {name!r} is not a UD name (a capital letter, then letters and digits)"
-        values = value.split(",")
-        for v in values:
-            if not _FEAT_VALUE.match(v):
-                return (
-                    f"value {v!r} of {name} is not a UD value (a capital or digit, then letters and digits)"
-                )
-        if len(set(values)) != len(values):
-            return f"{name} repeats a value in {value!r}"
-        if values != sorted(values, key=str.lower) and values != sorted(values):
-            return f"values of {name} are not sorted: {value!r}"
-        if name in names:
-            return f"feature {name} is repeated"
-        names.append(name)
-    if names != sorted(names, key=str.lower) and names != sorted(names):
-        return f"features are not sorted by name: {feats!r}"
-    return None
+    """What is wrong with a FEATS string (``Name=Value`` pairs, sorted, no repeats), or None
+    (:func:`corpuskit.morph.feats_problem`)."""
+    return _morph.feats_problem(feats)
 
 
 @register(

@@ -4,7 +4,7 @@
 reading its docs; ``convert`` does not (its reader refuses what it cannot store and names the
 line). Each problem is a :data:`Problem`; the check ids and their severities are registered in
 :mod:`corpuskit.debug.conllu_checks` and documented in docs/checks.md. Level 2 (the fields and
-the metadata) is in :mod:`converters.conllu_fields`.
+the metadata) is in :mod:`converters.conllu.ud_fields`.
 
 What the UD validator calls an error but corpuskit reads without loss (extra blank lines,
 CRLF line ends, a missing final blank line, a comment-only block or a trailing comment, a
@@ -19,8 +19,9 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from converters.conllu_fields import _IDS, _NAMES, Level2, _col, _short, _words
 from corpuskit.io import byte_blocks, file_encoding, open_binary
+
+from .ud_fields import _IDS, _NAMES, Level2, _col, _short, _words
 
 __all__ = ["Problem", "validate_conllu"]
 

@@ -1,6 +1,6 @@
 """CoNLL-U validation, UD level 2: the fields of each line and the sentence metadata.
 
-The mixin :class:`Level2` of :class:`converters.conllu_validate._Validator`: it runs on a
+The mixin :class:`Level2` of :class:`converters.conllu.ud_validate._Validator`: it runs on a
 sentence whose lines and IDs passed level 1 (``table``: the lines split into 10 columns,
 ``lines``: their line numbers) and appends ``(check id, line, column, message)`` to ``out``.
 Values seen valid once are cached, so a treebank's common lines take one set lookup per column.
@@ -62,7 +62,6 @@ class Level2:
     good_erels: set[str]
 
     def _level2(self, table: list[list[str]], lines: list[int]) -> None:
-        out = self.out
         n_words = 0
         ids: set[str] = set()
         for cols in table:
@@ -104,49 +103,20 @@ class Level2:
                     has_edeps = True
                 continue
             if "-" in id_:
-                if cols[2:9] != _MWT_BLANK:
-                    for c in range(2, 9):
-                        if cols[c] != "_" and not (c == 5 and cols[c] == "Typo=Yes"):
-                            out.append(
-                                (
-                                    "mwt-nonempty-field",
-                                    i,
-                                    _col(cols, c),
-                                    f"{_NAMES[c]} {cols[c]!r} on a multiword-token line; expected '_'",
-                                )
-                            )
-                a, b = id_.split("-")
-                mwt_words.update(str(w) for w in range(int(a), int(b) + 1))
-                self._misc(cols, i, mwt=True)
+                self._mwt_line(cols, i, mwt_words)
                 continue
             empty = "." in id_
             if empty:
                 has_edeps = True
                 heads_of = [hd.partition(":")[0] for hd in deps.split("|")]
                 need_graph = need_graph or all("." in x for x in heads_of)
-                for c in (6, 7):
-                    if cols[c] != "_":
-                        out.append(
-                            (
-                                "empty-node-nonempty-field",
-                                i,
-                                _col(cols, c),
-                                f"{_NAMES[c]} {cols[c]!r} on an empty node; expected '_'",
-                            )
-                        )
+                self._empty_node(cols, i)
             else:
                 self._head(cols, i, n_words)
                 deprel = cols[7]
                 if deprel not in self.good_deprels:
                     self._deprel(cols, i)
-            upos = cols[3]
-            if upos not in UD_UPOS and not (empty and upos == "_"):
-                if upos == "_":
-                    out.append(("underspecified-column", i, _col(cols, 3), "UPOS is '_'; UD requires a tag"))
-                else:
-                    out.append(
-                        ("unknown-upos", i, _col(cols, 3), f"UPOS {upos!r} is not one of the 17 UD tags")
-                    )
+            self._upos(cols, i, empty)
             if cols[5] not in self.good_feats:
                 self._feats(cols[5], i, _col(cols, 5))
             if deps != "_":
@@ -160,6 +130,46 @@ class Level2:
         if has_edeps and deps_ok and need_graph:
             self._egraph(table, lines)
         self._metadata(table, lines)
+
+    def _mwt_line(self, cols: list[str], i: int, mwt_words: set[str]) -> None:
+        """A multiword-token line: '_' from LEMMA to DEPS (FEATS may be Typo=Yes), its MISC."""
+        if cols[2:9] != _MWT_BLANK:
+            for c in range(2, 9):
+                if cols[c] != "_" and not (c == 5 and cols[c] == "Typo=Yes"):
+                    self.out.append(
+                        (
+                            "mwt-nonempty-field",
+                            i,
+                            _col(cols, c),
+                            f"{_NAMES[c]} {cols[c]!r} on a multiword-token line; expected '_'",
+                        )
+                    )
+        a, b = cols[0].split("-")
+        mwt_words.update(str(w) for w in range(int(a), int(b) + 1))
+        self._misc(cols, i, mwt=True)
+
+    def _empty_node(self, cols: list[str], i: int) -> None:
+        """An empty node: HEAD and DEPREL '_'."""
+        for c in (6, 7):
+            if cols[c] != "_":
+                self.out.append(
+                    (
+                        "empty-node-nonempty-field",
+                        i,
+                        _col(cols, c),
+                        f"{_NAMES[c]} {cols[c]!r} on an empty node; expected '_'",
+                    )
+                )
+
+    def _upos(self, cols: list[str], i: int, empty: bool) -> None:
+        upos = cols[3]
+        if upos not in UD_UPOS and not (empty and upos == "_"):
+            if upos == "_":
+                self.out.append(("underspecified-column", i, _col(cols, 3), "UPOS is '_'; UD requires a tag"))
+            else:
+                self.out.append(
+                    ("unknown-upos", i, _col(cols, 3), f"UPOS {upos!r} is not one of the 17 UD tags")
+                )
 
     def _head(self, cols: list[str], i: int, n_words: int) -> None:
         head = cols[6]
