@@ -30,7 +30,14 @@ def _corpus(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(
-    "extra", [[], ["--verbose", "--max-examples", "2"], ["--format", "json"], ["--format", "sarif"]]
+    "extra",
+    [
+        [],
+        ["--verbose", "--max-examples", "2"],
+        ["--format", "json"],
+        ["--format", "sarif"],
+        ["--format", "html"],
+    ],
 )
 def test_debug_data_with_ray_gives_the_local_report(ray_local: Any, tmp_path: Path, extra: list[str]) -> None:
     train, dev = _corpus(tmp_path)
