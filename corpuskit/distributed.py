@@ -308,6 +308,27 @@ class _Output:
         return list(reports)
 
 
+def _plan_jobs(
+    outputs: list[tuple[Path, list[Any]]], run: Any, options: dict[str, Any]
+) -> tuple[list[_Output], list[tuple[Any, ...]], list[tuple[int, int]]]:
+    """The outputs, the tasks (a whole file, or a part of one), and each task's (output, part)."""
+    planned: list[_Output] = []
+    jobs: list[tuple[Any, ...]] = []
+    owner: list[tuple[int, int]] = []
+    for rel, entries in outputs:
+        file, name, _ = entries[0]
+        cut = plan_file_parts(file, name, options)
+        planned.append(_Output(entries, rel, run.staged(rel), cut[0] if cut else None))
+        if cut is None:
+            jobs.append(("file", file, name))
+            owner.append((len(planned) - 1, 0))
+            continue
+        for k, part in enumerate(cut[0]):
+            jobs.append(("part", file, name, part, cut[1]))
+            owner.append((len(planned) - 1, k))
+    return planned, jobs, owner
+
+
 def convert_corpus_ray(
     input_path: str | Path,
     output: str | Path,
@@ -356,19 +377,7 @@ def convert_corpus_ray(
         for rel, _ in outputs:
             run.check(rel)
             check_target(out_dir / rel, file_type)
-        planned: list[_Output] = []
-        jobs: list[tuple[Any, ...]] = []
-        owner: list[tuple[int, int]] = []  # job -> (output, part)
-        for rel, entries in outputs:
-            file, name, _ = entries[0]
-            cut = plan_file_parts(file, name, options)
-            planned.append(_Output(entries, rel, run.staged(rel), cut[0] if cut else None))
-            if cut is None:
-                jobs.append(("file", file, name))
-                owner.append((len(planned) - 1, 0))
-            for k, part in enumerate(cut[0] if cut else ()):
-                jobs.append(("part", file, name, part, cut[1] if cut else {}))
-                owner.append((len(planned) - 1, k))
+        planned, jobs, owner = _plan_jobs(outputs, run, options)
 
         def write(j: int, done: tuple[Any, ...]) -> None:
             out, k = planned[owner[j][0]], owner[j][1]

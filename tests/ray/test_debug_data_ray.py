@@ -30,7 +30,14 @@ def _corpus(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(
-    "extra", [[], ["--verbose", "--max-examples", "2"], ["--format", "json"], ["--format", "sarif"]]
+    "extra",
+    [
+        [],
+        ["--verbose", "--max-examples", "2"],
+        ["--format", "json"],
+        ["--format", "sarif"],
+        ["--format", "html"],
+    ],
 )
 def test_debug_data_with_ray_gives_the_local_report(ray_local: Any, tmp_path: Path, extra: list[str]) -> None:
     train, dev = _corpus(tmp_path)
@@ -49,3 +56,10 @@ def test_debug_data_spacys_spelling_with_ray(ray_local: Any, tmp_path: Path) -> 
     local = CliRunner().invoke(cli, ["debug-data", str(train), str(dev), "--format", "json"])
     assert remote.exit_code == local.exit_code == 1
     assert out.read_text(encoding="utf-8") == local.stdout
+
+
+def test_workers_needs_ray(tmp_path: Path) -> None:
+    train, _ = _corpus(tmp_path)
+    got = CliRunner().invoke(cli, ["debug-data", str(train), "--workers", "2"])
+    assert got.exit_code == 2 and "--workers needs --ray" in got.stderr
+    assert got.stdout == ""
