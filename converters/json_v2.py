@@ -20,11 +20,9 @@ tags in one paragraph keep the tags they have (spaCy fails).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import IO, Any
 
 from corpuskit.doc import Doc, Span
@@ -33,101 +31,11 @@ from corpuskit.morph import sort_feats
 from corpuskit.registry import Converter, ConverterOptions
 from corpuskit.tags import TagError, tags_to_ents
 
-from ._json import TOO_DEEP, describe, lone_surrogate
+from ._json import WS, Buffer, describe, lone_surrogate
 
 __all__ = ["converter", "detect", "docs_to_json", "parse_json", "read_json", "write_json"]
 
-_DECODER = json.JSONDecoder()
-_WS = " \t\n\r"
 _JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_CHUNK_LINES = 4096
-
-
-class _Buffer:
-    """Text of consecutive lines, read on demand, with the physical line of any position."""
-
-    def __init__(self, lines: Iterable[str], source: str | None) -> None:
-        self._lines = iter(lines)
-        self.source = source
-        self.text = ""
-        self.eof = False
-        self._keep_ends: bool | None = None
-        # line numbers: position ``_mark`` of ``text`` is on line ``_mark_line``
-        self._mark = 0
-        self._mark_line = 1
-
-    def fill(self, pos: int, want: int = 0) -> int:
-        """Read more lines (at least ``want`` characters where there are); return the new ``pos``.
-
-        The text before the line holding ``pos`` is dropped first.
-        """
-        # keep the line before ``pos`` too, so an error at the end can point at the last line
-        cut = self.text.rfind("\n", 0, max(pos - 1, 0)) + 1
-        if cut:
-            self.line_of(cut)
-            self._mark -= cut
-            self.text = self.text[cut:]
-            pos -= cut
-        parts = [self.text]
-        got = 0
-        while not self.eof and (got == 0 or got < want):
-            chunk = list(islice(self._lines, _CHUNK_LINES))
-            if not chunk:
-                self.eof = True
-                break
-            if self._keep_ends is None:
-                self._keep_ends = chunk[0].endswith("\n")
-            block = "".join(chunk) if self._keep_ends else "\n".join(chunk) + "\n"
-            parts.append(block)
-            got += len(block)
-        self.text = "".join(parts)
-        return pos
-
-    def line_of(self, pos: int) -> int:
-        """The physical line of ``text[pos]`` (positions asked for must not decrease much)."""
-        if pos >= self._mark:
-            self._mark_line += self.text.count("\n", self._mark, pos)
-        else:
-            self._mark_line -= self.text.count("\n", pos, self._mark)
-        self._mark = pos
-        return self._mark_line
-
-    def column_of(self, pos: int) -> int:
-        return pos - self.text.rfind("\n", 0, pos)
-
-    def error(self, message: str, pos: int) -> FormatError:
-        return FormatError(message, path=self.source, line=self.line_of(pos), column=self.column_of(pos))
-
-    def skip_ws(self, pos: int) -> int:
-        """The position of the next non-blank character (reading on), or ``len(text)`` at EOF."""
-        while True:
-            text = self.text
-            n = len(text)
-            while pos < n and text[pos] in _WS:
-                pos += 1
-            if pos < n or self.eof:
-                return pos
-            pos = self.fill(pos)
-
-    def decode(self, pos: int) -> tuple[Any, int, int]:
-        """Decode the JSON value at ``pos``; return it, its start and its end (reading on)."""
-        while True:
-            try:
-                value, end = _DECODER.raw_decode(self.text, pos)
-                return value, pos, end
-            except json.JSONDecodeError as e:
-                truncated = e.pos >= len(self.text.rstrip())
-                if truncated and not self.eof:
-                    pos = self.fill(pos, want=max(len(self.text) - pos, 1 << 16))
-                    continue
-                if truncated:
-                    raise self.error(
-                        "the file ends in the middle of a JSON value: it is truncated",
-                        len(self.text.rstrip()),
-                    ) from None
-                raise self.error(f"invalid JSON: {e.msg}", e.pos) from None
-            except RecursionError:
-                raise self.error(TOO_DEEP, pos) from None
 
 
 _EXPECTED = 'expected a JSON array of documents [{"id": ..., "paragraphs": [...]}] (spaCy v2 training JSON)'
@@ -149,7 +57,7 @@ def _hint(value: Any) -> str:
 _TRUNCATED = "the file ends inside the top-level array: it is truncated"
 
 
-def _iter_documents(buf: _Buffer) -> Iterator[tuple[dict[str, Any], int, int]]:
+def _iter_documents(buf: Buffer) -> Iterator[tuple[dict[str, Any], int, int]]:
     """Yield each document object of the top-level array, with its start and end in ``buf.text``."""
     buf.fill(0)
     pos = buf.skip_ws(0)
@@ -210,7 +118,7 @@ def _orth_positions(text: str, start: int, end: int, n_keys: int) -> list[int] |
     k = find('"orth"', start, end)
     while k >= 0:
         j = k + 6
-        while j < end and text[j] in _WS:
+        while j < end and text[j] in WS:
             j += 1
         if j < end and text[j] == ":" and text[k - 1] != "\\":
             found.append(k)
@@ -222,7 +130,7 @@ def _orth_positions(text: str, start: int, end: int, n_keys: int) -> list[int] |
     for m in _JSON_STRING.finditer(text, start, end):
         if m.group() == '"orth"':
             j = m.end()
-            while j < end and text[j] in _WS:
+            while j < end and text[j] in WS:
                 j += 1
             if j < end and text[j] == ":":
                 exact.append(m.start())
@@ -234,7 +142,7 @@ def parse_json(lines: Iterable[str], *, source: str | None = None, scheme: str =
 
     ``scheme`` is the scheme of the ``ner`` tags (``BILUO``, as spaCy writes them, or ``auto``).
     """
-    buf = _Buffer(lines, source)
+    buf = Buffer(lines, source)
     for doc_index, (value, start, end) in enumerate(_iter_documents(buf), 1):
         doc_line = buf.line_of(start)
         has_orth: list[bool] = []  # per token: does it have an "orth" key (whose line we can find)?

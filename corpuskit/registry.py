@@ -247,6 +247,9 @@ class Converter:
             if options is not None:
                 raise UsageError(f"converter {self.name!r}: pass options or keywords, not both")
             options = self.parse_options(keywords)
+        elif options is not None and not isinstance(options, self.options_type or ()):
+            expected = self.options_type.__name__ if self.options_type else "no options"
+            raise UsageError(f"converter {self.name!r} takes {expected}, not {type(options).__name__}")
         kwargs = options.as_kwargs() if options is not None else {}
         return self.parse(lines, source=source, **kwargs)
 

@@ -64,6 +64,8 @@ def test_typed_and_keyword_options_read_alike() -> None:
     assert list(conv.read(LineSource(WNUT), source=str(WNUT), merge_subtokens=True)) == list(
         conv.read(LineSource(WNUT), source=str(WNUT))
     )
+    with pytest.raises(UsageError, match="not IobOptions"):
+        conv.read(LineSource(WNUT), options=get_converter("iob").parse_options({}))
     with pytest.raises(UsageError, match="not both"):
         conv.read(LineSource(WNUT), options=opts, scheme="IOB2")
 

@@ -15,7 +15,7 @@ from spacy.training import docs_to_json as spacy_docs_to_json
 from spacy.training.converters import json_to_docs
 from spacy.vocab import Vocab
 
-import converters.json_v2 as json_v2
+import converters._json as json_buffer
 from converters.conll_ner import read_conll
 from converters.iob import read_iob
 from converters.json_v2 import converter, detect, docs_to_json, parse_json, read_json, write_json
@@ -71,7 +71,7 @@ def test_every_token_has_the_line_of_its_orth(name: str) -> None:
 def test_streams_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read a few lines at a time (one document straddles many reads): same docs, same lines."""
     whole = ours("en_ewt-ud-test.slice.json")
-    monkeypatch.setattr(json_v2, "_CHUNK_LINES", 7)
+    monkeypatch.setattr(json_buffer, "_CHUNK_LINES", 7)  # the buffer json_v2 reads through
     small = ours("en_ewt-ud-test.slice.json")
     assert [(d.words, d.lines, d.heads, d.tags) for d in small] == [
         (d.words, d.lines, d.heads, d.tags) for d in whole
