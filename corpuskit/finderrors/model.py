@@ -36,9 +36,7 @@ class DocProbs:
     ``tags``/``pos``/``deps`` are ``(n, L)`` over ``labels[layer]``; ``ents`` is ``(n, K)`` over
     the BILUO tags ``labels["ents"]`` (``"O"``, then ``B-X I-X L-X U-X`` per label); ``heads`` is
     ``(n, n)``: ``heads[i, j]`` the probability that ``j`` heads ``i``. ``deps`` is given the gold
-    head of each token. ``ents_paths`` is ``(n_sents, 2)``: per sentence of the doc, the
-    log-probabilities of its annotated entity sequence and of the model's best one
-    (:mod:`corpuskit.finderrors.paths`).
+    head of each token.
     """
 
     labels: dict[str, list[str]]
@@ -48,7 +46,6 @@ class DocProbs:
     heads: Floats | None = None
     deps: Floats | None = None
     fold: int | None = None
-    ents_paths: Floats | None = None
 
 
 @dataclass(slots=True)
@@ -358,12 +355,8 @@ def _fill(comp: Any, bare: list[Doc], gold: list[Doc], tokvecs: Any, into: list[
         for p, probs in zip(into, comp.predict_proba(bare, tokvecs), strict=True):
             setattr(p, comp.attr, np.asarray(probs, dtype=np.float64))
     elif isinstance(comp, EntityRecognizer):
-        from .paths import ent_paths
-
-        for p, probs, paths in zip(
-            into, comp.predict_proba(bare, tokvecs), ent_paths(comp, gold, tokvecs), strict=True
-        ):
-            p.ents, p.ents_paths = probs, paths
+        for p, probs in zip(into, comp.predict_proba(bare, tokvecs), strict=True):
+            p.ents = probs
     elif isinstance(comp, DependencyParser):
         heads = [[i if h is None else h for i, h in enumerate(g.heads or [None] * len(g))] for g in gold]
         for p, (hp, lp) in zip(into, comp.predict_proba(bare, tokvecs, heads=heads), strict=True):

@@ -1,26 +1,28 @@
 """Sentence-level ranking: which sentences most likely hold an annotation error.
 
-A sentence's *evidence* ``E`` (a log-likelihood ratio, 0 or more) adds:
+A sentence's *evidence* ``E`` (0 or more) is the larger of two parts:
 
-- the model's: per layer, ``log P(best) - log P(gold)``, the log-ratio of the probability of the
-  model's best reading of the sentence to that of its annotation. Entities use the CRF's whole
-  sequences (:mod:`corpuskit.finderrors.paths`), so a type swapped on one token of a long sentence
-  counts in full however many confident tokens surround it, and a sentence whose annotation *is*
-  the model's best reading gets 0 however unsure the model is. Token layers (tags, POS, dependency
-  labels, heads) are per-token softmaxes: the sum over the sentence's tokens of ``log max_j p_j -
-  log p_gold``, times the layer's weight (its squared out-of-fold accuracy, as the token scores);
-- the n-grams': ``-log(1 - w * s)`` for each n-gram suspect of score ``s`` in the sentence
-  (``w`` = :data:`corpuskit.finderrors.score.NGRAM_WEIGHT`; ``w = 1`` without a model).
+- entities: ``-log min(1, p / t)`` of the sentence's most doubtful token, ``p`` being the
+  out-of-fold probability of the token's IOB tag (B = B + U, I = I + L of the BILUO marginals)
+  and ``t`` the mean of ``p`` over every token with that IOB tag (confident learning's per-class
+  threshold: an ORG token the model gives 0.5 is more suspect than an O token it gives 0.5),
+  plus ``ENT_NGRAM_WEIGHT * -log(1 - s)`` for each entity n-gram suspect of score ``s`` in the
+  sentence (1 without a model: a noisy-or of the suspects);
+- token layers (tags, POS, dependency labels, heads): ``-log(1 - s)`` of the sentence's most
+  suspect token in the review queue (its score ``s`` already joins the model and the n-grams of
+  that token: :mod:`corpuskit.finderrors.score`).
 
-The score is ``1 - exp(-E)`` (0-1, higher is more likely wrong); sentences are ranked by ``E``
-(then by ``-log P(gold)``, the model's doubt about the annotation, to order those with no
-evidence against it).
+The score is ``1 - exp(-E)`` (0-1, higher is more likely wrong); sentences are ranked by ``E``.
+The choices (one most doubtful token, not a sum over the sentence's tokens or the CRF's
+whole-sequence likelihood ratio, both of which grow with the sentence's length and number of
+entities; n-grams anywhere in the sentence for entities, on the same token for token layers;
+``ENT_NGRAM_WEIGHT``) were made on tuning runs and measured on held-out ones: docs/find-errors.md.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,33 +30,30 @@ import numpy.typing as npt
 
 from .corpus import LoadedDoc
 from .model import DocProbs
-from .score import NGRAM_WEIGHT, _gold_ids, _layer_weight
+from .score import _biluo_ids, gold_iob_probs
 from .suspect import Suspect
 
-__all__ = ["SentenceEvidence", "SentenceScore", "rank_sentences", "sentence_evidence"]
+__all__ = ["ENT_NGRAM_WEIGHT", "SentenceEvidence", "SentenceScore", "rank_sentences", "sentence_evidence"]
 
 Floats = npt.NDArray[np.float64]
-_TOKEN_LAYERS = ("tags", "pos", "deps", "heads")
 _TINY = 1e-12
+#: How much an entity n-gram suspect counts against its sentence next to the model's doubt.
+ENT_NGRAM_WEIGHT = 8.0
 
 
 @dataclass(slots=True)
 class SentenceEvidence:
-    """The evidence against one sentence (tokens ``start:end`` of its doc): ``total`` is ``E``."""
+    """The evidence against one sentence (tokens ``start:end`` of its doc; see the module docs)."""
 
     start: int
     end: int
-    total: float = 0.0
-    log_p_gold: float = 0.0
-    model: dict[str, float] = field(default_factory=dict)
+    ents: float = 0.0
     ngram: float = 0.0
+    tokens: float = 0.0
 
-    def add(self, layer: str, value: float) -> None:
-        if layer == "ngram":
-            self.ngram += value
-        else:
-            self.model[layer] = value
-        self.total += value
+    @property
+    def total(self) -> float:
+        return max(self.ents + self.ngram, self.tokens)
 
 
 @dataclass(slots=True)
@@ -62,9 +61,10 @@ class SentenceScore:
     """One sentence of the sentence-level ranking (``find-errors --by sentence``).
 
     ``file``, ``line``, ``doc`` locate it as a :class:`Suspect` does; ``start``/``end`` are its
-    token offsets in the doc. ``score`` is ``1 - exp(-evidence)``; ``evidence`` has the per-layer
-    log-ratios (``model``), the n-gram term (``ngram``) and ``log_p_gold``; ``suspects`` are the
-    queue's suspects inside the sentence, most suspect first.
+    token offsets in the doc. ``score`` is ``1 - exp(-E)``; ``evidence`` has ``E`` (``total``)
+    and its parts (``ents``: the model's doubt, ``ngram``: the entity n-grams, ``tokens``: the
+    most suspect token of the token layers); ``suspects`` are the queue's suspects inside the
+    sentence, most suspect first.
     """
 
     file: str
@@ -91,111 +91,105 @@ class SentenceScore:
         }
 
 
-def _token_log_ratios(docs: list[LoadedDoc], probs: list[DocProbs], layer: str) -> list[Floats] | None:
-    """Per doc, per token: ``log max_j p_j - log p_gold`` (0 where the gold label is unknown),
-    already times the layer's weight; ``None`` when no doc has the layer."""
-    mats: list[Floats | None] = [getattr(p, layer) for p in probs]
-    if all(m is None for m in mats):
+def _class_doubt(p_gold: list[Floats], cls: list[npt.NDArray[np.int64]]) -> list[Floats]:
+    """Per doc, per token: ``-log min(1, p / t[class])`` (0 where the class is unknown: -1)."""
+    flat_p = np.concatenate(p_gold) if p_gold else np.zeros(0)
+    flat_c = np.concatenate(cls) if cls else np.zeros(0, dtype=np.int64)
+    known = flat_c >= 0
+    n_cls = int(flat_c.max()) + 1 if known.any() else 1
+    sums = np.bincount(flat_c[known], weights=flat_p[known], minlength=n_cls)
+    counts = np.bincount(flat_c[known], minlength=n_cls)
+    t = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+    out = []
+    for p, c in zip(p_gold, cls, strict=True):
+        ratio = np.where(c >= 0, p / np.maximum(t[np.maximum(c, 0)], _TINY), 1.0)
+        out.append(-np.log(np.clip(ratio, _TINY, 1.0)))
+    return out
+
+
+def _ent_doubt(docs: list[LoadedDoc], probs: list[DocProbs]) -> list[Floats] | None:
+    if all(p.ents is None for p in probs):
         return None
-    labels = probs[0].labels.get("deps" if layer == "heads" else layer, [])
-    golds = [_gold_ids(ld.doc, layer, labels) for ld in docs]
-    weight = _layer_weight(mats, golds)
-    out: list[Floats] = []
-    for m, g in zip(mats, golds, strict=True):
-        lr = np.zeros(len(g))
-        if m is not None and len(g):
-            ok = np.flatnonzero(g >= 0)
-            best = np.log(np.maximum(m[ok].max(axis=1), _TINY))
-            lr[ok] = np.maximum(best - np.log(np.maximum(m[ok, g[ok]], _TINY)), 0.0) * weight
-        out.append(lr)
-    return out
+    p_gold: list[Floats] = []
+    cls: list[npt.NDArray[np.int64]] = []
+    for ld, p in zip(docs, probs, strict=True):
+        n = len(ld.doc)
+        if p.ents is None or ld.doc.ents is None or not n:
+            p_gold.append(np.ones(n))
+            cls.append(np.full(n, -1, dtype=np.int64))
+            continue
+        g = _biluo_ids(ld.doc, p.labels["ents"])
+        pg = gold_iob_probs(p.ents, g)
+        # IOB class: O = 0; B-X (B or U) = 1 + 2x; I-X (I or L) = 2 + 2x; -1 unknown.
+        off = (g - 1) % 4
+        c = np.where(g < 0, -1, np.where(g == 0, 0, 1 + 2 * ((g - 1) // 4) + np.isin(off, [1, 2])))
+        p_gold.append(np.nan_to_num(pg, nan=1.0))
+        cls.append(np.where(np.isnan(pg), -1, c))
+    return _class_doubt(p_gold, cls)
 
 
-def _token_log_gold(m: Floats | None, g: npt.NDArray[np.int64]) -> Floats:
-    out = np.zeros(len(g))
-    if m is not None and len(g):
-        ok = np.flatnonzero(g >= 0)
-        out[ok] = np.log(np.maximum(m[ok, g[ok]], _TINY))
-    return out
+def _sentence_of(sents: list[SentenceEvidence], token: int) -> int | None:
+    """The index of the sentence that holds ``token``."""
+    return next((k for k, sent in enumerate(sents) if sent.start <= token < sent.end), None)
 
 
 def sentence_evidence(
     docs: list[LoadedDoc], probs: list[DocProbs] | None, ngram: list[Suspect]
 ) -> list[list[SentenceEvidence]]:
-    """Per doc, the evidence against each of its sentences (``Doc.sentence_bounds``; see the
-    module docs). ``ngram`` are the n-gram suspects with their own scores, as
+    """Per doc, the entity evidence against each of its sentences (``Doc.sentence_bounds``):
+    the model's doubt and the entity n-grams (see the module docs; :func:`rank_sentences` adds
+    the token layers'). ``ngram`` are the n-gram suspects with their own scores, as
     :func:`corpuskit.finderrors.ngram.find_variation` gives them (``combine`` changes them)."""
     out = [[SentenceEvidence(s, e) for s, e in ld.doc.sentence_bounds()] for ld in docs]
-    if probs is not None:
-        _add_model(docs, probs, out)
-    w = NGRAM_WEIGHT if probs is not None else 1.0
+    doubt = _ent_doubt(docs, probs) if probs is not None else None
+    for d_tokens, sents in zip(doubt or [], out, strict=False):
+        for sent in sents:
+            part = d_tokens[sent.start : sent.end]
+            sent.ents = float(part.max()) if len(part) else 0.0
+    w = ENT_NGRAM_WEIGHT if probs is not None else 1.0
     where = {(ld.file, ld.index): d for d, ld in enumerate(docs)}
     for s in ngram:
         d = where.get((s.file, s.doc))
-        if d is None:
-            continue
-        for sent in out[d]:
-            if sent.start <= s.start < sent.end:
-                term = -math.log(max(1.0 - w * s.score, 1e-6))
-                sent.add("ngram", term)
-                break
+        k = _sentence_of(out[d], s.start) if d is not None and s.layer == "ents" else None
+        if d is not None and k is not None:
+            out[d][k].ngram += w * -math.log(max(1.0 - s.score, 1e-6))
     return out
-
-
-def _add_model(docs: list[LoadedDoc], probs: list[DocProbs], out: list[list[SentenceEvidence]]) -> None:
-    for layer in _TOKEN_LAYERS:
-        ratios = _token_log_ratios(docs, probs, layer)
-        if ratios is None:
-            continue
-        labels = probs[0].labels.get("deps" if layer == "heads" else layer, [])
-        for ld, p, lr, sents in zip(docs, probs, ratios, out, strict=True):
-            log_gold = _token_log_gold(getattr(p, layer), _gold_ids(ld.doc, layer, labels))
-            for sent in sents:
-                value = float(lr[sent.start : sent.end].sum())
-                sent.add(layer, value)
-                sent.log_p_gold += float(log_gold[sent.start : sent.end].sum())
-    for p, sents in zip(probs, out, strict=True):
-        paths = p.ents_paths
-        if paths is None or len(paths) != len(sents):
-            continue
-        for sent, (log_gold, log_best) in zip(sents, paths.tolist(), strict=True):
-            value = max(log_best - log_gold, 0.0)
-            sent.add("ents", value)
-            sent.log_p_gold += log_gold
 
 
 def rank_sentences(
     docs: list[LoadedDoc], suspects: list[Suspect], evidence: list[list[SentenceEvidence]]
 ) -> list[SentenceScore]:
     """Every sentence, most likely wrong first (see the module docs), with the ranked
-    ``suspects`` that fall inside it."""
-    rows: list[tuple[float, float, int, int, SentenceScore]] = []
-    index: dict[tuple[str, int], list[SentenceScore]] = {}
+    ``suspects`` that fall inside it; ``evidence`` is :func:`sentence_evidence`'s, to which the
+    token-layer suspects add their part."""
+    where = {(ld.file, ld.index): d for d, ld in enumerate(docs)}
+    evidence = [[replace(sent) for sent in sents] for sents in evidence]
+    rows: list[list[SentenceScore]] = [[] for _ in docs]
     for d, (ld, sents) in enumerate(zip(docs, evidence, strict=True)):
         for sent in sents:
             a, b = sent.start, sent.end
-            ev = {
-                "log_ratio": round(sent.total, 4),
-                "model": {k: round(v, 4) for k, v in sent.model.items()},
-                "ngram": round(sent.ngram, 4),
-                "log_p_gold": round(sent.log_p_gold, 4),
-            }
-            row = SentenceScore(
-                file=ld.file,
-                line=ld.line(a),
-                doc=ld.index,
-                start=a,
-                end=b,
-                text=" ".join(ld.doc.words[a:b]),
-                score=round(1.0 - math.exp(-sent.total), 4),
-                evidence=ev,
+            rows[d].append(
+                SentenceScore(ld.file, ld.line(a), ld.index, a, b, " ".join(ld.doc.words[a:b]), 0.0)
             )
-            rows.append((-sent.total, sent.log_p_gold, d, a, row))
-            index.setdefault((ld.file, ld.index), []).append(row)
     for s in suspects:
-        for row in index.get((s.file, s.doc), []):
-            if row.start <= s.start < row.end:
-                row.suspects.append(s)
-                break
-    rows.sort(key=lambda r: r[:4])
-    return [r[4] for r in rows]
+        at = where.get((s.file, s.doc))
+        k = _sentence_of(evidence[at], s.start) if at is not None else None
+        if at is None or k is None:
+            continue
+        rows[at][k].suspects.append(s)
+        if s.layer != "ents":
+            sent = evidence[at][k]
+            sent.tokens = max(sent.tokens, -math.log(max(1.0 - s.score, _TINY)))
+    ranked: list[tuple[float, int, int, SentenceScore]] = []
+    for d, sents in enumerate(evidence):
+        for sent, row in zip(sents, rows[d], strict=True):
+            row.score = round(1.0 - math.exp(-sent.total), 4)
+            row.evidence = {
+                "total": round(sent.total, 4),
+                "ents": round(sent.ents, 4),
+                "ngram": round(sent.ngram, 4),
+                "tokens": round(sent.tokens, 4),
+            }
+            ranked.append((-sent.total, d, sent.start, row))
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked]
