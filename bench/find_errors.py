@@ -1,7 +1,8 @@
 """Benchmark: `corpuskit find-errors` against cleanlab and variation n-grams alone, on injected errors.
 
 Run: python bench/find_errors.py [--data ../shared/data] [--corpus ewt,ner] [--sentences 2500]
-                                 [--rate 0.08] [--folds 5] [--epochs 8] [--speed] [--copies 5]
+                                 [--rate 0.08] [--folds 5] [--epochs 8] [--seed 0]
+                                 [--part all|first|second] [--cache-dir DIR] [--speed] [--copies 5]
 
 Quality (default). For each corpus, the first ``--sentences`` sentences are read and realistic
 errors are injected into about ``--rate`` of them (one per sentence, seeded):
@@ -19,13 +20,17 @@ Then K-fold out-of-fold probabilities are computed once (``corpuskit.finderrors.
 queues are ranked: corpuskit's (``--method all``: model and n-grams combined), variation n-grams
 alone, and cleanlab's (``cleanlab.token_classification.filter.find_label_issues`` on the SAME
 probabilities, its issues ranked by ``rank.get_label_quality_scores``' token scores; sentences by
-its sentence scores). cleanlab gets one classification task per layer: tags and dependency labels
+its sentence scores). corpuskit's sentences are ranked by the product's own sentence ranking
+(``find-errors --by sentence``, :mod:`corpuskit.finderrors.sentences`); the row "max span score"
+ranks them by their highest suspect score instead (the bench's aggregation before there was one),
+for comparison. cleanlab gets one classification task per layer: tags and dependency labels
 as they are, heads as the relative offset of the head (-20..+20, root, further), entities as IOB2
 tags (B = B + U, I = I + L of the BILUO marginals). Printed: average precision and precision at
 50/100/200, sentence-level (a sentence with an injected error is a hit) and span-level (a ranked
 item is a hit when it overlaps an injected error not found before; AP is over all injected
 errors). cleanlab is pip-installed into the running environment when missing (not a corpuskit
-dependency).
+dependency). ``--seed`` draws other errors (so other fold models are trained: the cache is keyed by
+the data); ``--part first|second`` scores one half of the sentences only (a tune / held-out split).
 
 ``--speed``: the n-gram method against ``corpuskit convert`` on EWT train x ``--copies`` (about a
 million tokens), interleaved runs, median wall times and their ratio.
@@ -53,6 +58,7 @@ from corpuskit.finderrors.corpus import LoadedDoc, load_corpora
 from corpuskit.finderrors.model import DocProbs, FoldSettings, cross_validate
 from corpuskit.finderrors.ngram import find_variation
 from corpuskit.finderrors.score import combine, model_suspects
+from corpuskit.finderrors.sentences import SentenceScore, rank_sentences, sentence_evidence
 from corpuskit.finderrors.suspect import Suspect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -355,12 +361,23 @@ def sentence_metrics(scores: np.ndarray, errors: list[Injected]) -> dict[str, fl
 
 
 def queue_items(queue: list[Suspect], docs: list[LoadedDoc]) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+    """The queue's spans as (doc, start, end), and per doc the highest score of its suspects."""
     where = {(ld.file, ld.index): d for d, ld in enumerate(docs)}
     items = [(where[(s.file, s.doc)], s.start, s.end) for s in queue]
     sent = np.zeros(len(docs))
     for s, (d, _a, _b) in zip(queue, items, strict=True):
         sent[d] = max(sent[d], s.score)
     return items, sent
+
+
+def sentence_order(ranked: list[SentenceScore], docs: list[LoadedDoc]) -> np.ndarray:
+    """The product's sentence ranking as a score per doc (its best-ranked sentence: higher first)."""
+    where = {(ld.file, ld.index): d for d, ld in enumerate(docs)}
+    out = np.full(len(docs), -float(len(ranked)))
+    for rank, s in enumerate(ranked):
+        d = where[(s.file, s.doc)]
+        out[d] = max(out[d], -float(rank))
+    return out
 
 
 # -- runs -----------------------------------------------------------------------------------------
@@ -376,6 +393,18 @@ def load(data: Path, corpus: str, n: int) -> tuple[list[LoadedDoc], list[str]]:
     for ld in docs:
         ld.doc.tags = ld.doc.pos = None
     return docs, ["ents"]
+
+
+def _part(part: str, n: int) -> np.ndarray:
+    """Which sentences are scored: all, or the first or second half (a tune / held-out split)."""
+    keep = np.zeros(n, dtype=bool)
+    if part == "first":
+        keep[: n // 2] = True
+    elif part == "second":
+        keep[n // 2 :] = True
+    else:
+        keep[:] = True
+    return keep
 
 
 def run_quality(args: argparse.Namespace, corpus: str) -> None:
@@ -397,8 +426,11 @@ def run_quality(args: argparse.Namespace, corpus: str) -> None:
     t1 = time.perf_counter()
     ngram = find_variation(docs, layers=tuple(layers))
     t2 = time.perf_counter()
-    ours = combine(docs, model_suspects(docs, probs), find_variation(docs, layers=tuple(layers)), probs)
+    ngram_raw = find_variation(docs, layers=tuple(layers))
+    evidence = sentence_evidence(docs, probs, ngram_raw)  # before combine (which rescores n-grams)
+    ours = combine(docs, model_suspects(docs, probs), ngram_raw, probs)
     ours = [s for s in ours if s.layer in layers]
+    ours_sent = sentence_order(rank_sentences(docs, ours, evidence), docs)
     t3 = time.perf_counter()
     _ensure_cleanlab()
     cl_items, cl_sent = cleanlab_queue(docs, probs, layers)
@@ -408,12 +440,21 @@ def run_quality(args: argparse.Namespace, corpus: str) -> None:
         f"n-grams {t2 - t1:.2f} s; "
         f"ranking {t3 - t2:.2f} s; cleanlab {t4 - t3:.2f} s"
     )
+    ngram_sent = sentence_order(rank_sentences(docs, ngram, sentence_evidence(docs, None, ngram)), docs)
+    ours_items, ours_max = queue_items(ours, docs)
+    keep = _part(args.part, len(docs))
+    errors = [e for e in errors if keep[e.doc]]
+    if args.part != "all":
+        print(f"   scored on the {args.part} half of the sentences only: {len(errors)} injected errors")
     rows = []
     for name, items, sent in (
-        ("corpuskit (all)", *queue_items(ours, docs)),
-        ("n-grams alone", *queue_items(ngram, docs)),
+        ("corpuskit (all)", ours_items, ours_sent),
+        ("  max span score", ours_items, ours_max),
+        ("n-grams alone", queue_items(ngram, docs)[0], ngram_sent),
         ("cleanlab", [(d, a, b) for d, a, b, _ in cl_items], cl_sent),
     ):
+        items = [it for it in items if keep[it[0]]]
+        sent = np.where(keep, sent, -np.inf)  # sentences of the other half rank last, never hits
         rows.append((name, len(items), sentence_metrics(sent, errors), span_metrics(items, errors)))
     print(f"   {'queue':<16} {'items':>6}  sentence AP  P@50  P@100  P@200 |  span AP  P@50  P@100  P@200")
     for name, n, sm, pm in rows:
@@ -466,6 +507,12 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--part",
+        choices=["all", "first", "second"],
+        default="all",
+        help="Score only the first or second half of the sentences (a tune / held-out split).",
+    )
     ap.add_argument("--cache-dir", help="Keep the fold models here (reused by a later run).")
     ap.add_argument("--speed", action="store_true", help="Only the speed comparison with convert.")
     ap.add_argument("--copies", type=int, default=5)

@@ -32,6 +32,13 @@ def _say(message: str) -> None:
 )
 @click.option("--epochs", type=click.IntRange(1), default=8, show_default=True, help="Epochs per fold model.")
 @click.option("--method", type=click.Choice(["ngram", "model", "all"]), default="all", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["span", "sentence"]),
+    default="span",
+    show_default=True,
+    help="Rank suspect spans, or whole sentences (each with its suspects).",
+)
 @click.option("--top", "-n", type=click.IntRange(0), default=None, help="Show the N most suspect only.")
 @click.option(
     "--format",
@@ -53,6 +60,7 @@ def find_errors_cli(
     folds: int,
     epochs: int,
     method: str,
+    by: str,
     top: int | None,
     fmt: str,
     output: str | None,
@@ -69,7 +77,7 @@ def find_errors_cli(
     are cross-validated on the corpus (cached; see docs/find-errors.md).
     """
     from ..finderrors.model import FoldSettings
-    from ..finderrors.queue import find_errors, render_json, render_jsonl, render_text
+    from ..finderrors.queue import find_errors, render_json, render_jsonl, render_sentences, render_text
     from ..io import atomic_open
 
     for path in corpora:
@@ -92,10 +100,15 @@ def find_errors_cli(
         workers=workers,
     )
     shown = queue.suspects[:top] if top else queue.suspects
+    sentences = queue.sentences() if by == "sentence" else None
+    if sentences is not None:  # the suspects of the sentences shown, in the sentences' order
+        shown = [s for sent in (sentences[:top] if top else sentences) for s in sent.suspects]
     if fmt == "html":
         from ..html.review import render_review
 
         text = render_review(shown, {(ld.file, ld.index): ld.doc for ld in queue.docs})
+    elif sentences is not None:
+        text = render_sentences(sentences, fmt, top=top)
     else:
         render = {"text": render_text, "json": render_json, "jsonl": render_jsonl}[fmt]
         text = render(queue, top=top)

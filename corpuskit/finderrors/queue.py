@@ -14,9 +14,18 @@ from .corpus import LoadedDoc, TokenTable, load_corpora
 from .model import DocProbs, FoldSettings, cross_validate, score_with_model
 from .ngram import find_variation
 from .score import combine, model_suspects
+from .sentences import SentenceEvidence, SentenceScore, rank_sentences, sentence_evidence
 from .suspect import Suspect
 
-__all__ = ["METHODS", "Queue", "find_errors", "render_json", "render_jsonl", "render_text"]
+__all__ = [
+    "METHODS",
+    "Queue",
+    "find_errors",
+    "render_json",
+    "render_jsonl",
+    "render_sentences",
+    "render_text",
+]
 
 METHODS = ("ngram", "model", "all")
 
@@ -28,6 +37,13 @@ class Queue:
     suspects: list[Suspect]
     docs: list[LoadedDoc]
     probs: list[DocProbs] | None = None
+    evidence: list[list[SentenceEvidence]] | None = None
+
+    def sentences(self) -> list[SentenceScore]:
+        """Every sentence, most likely wrong first, with its suspects
+        (:mod:`corpuskit.finderrors.sentences`)."""
+        evidence = self.evidence or sentence_evidence(self.docs, None, [])
+        return rank_sentences(self.docs, self.suspects, evidence)
 
     def docs_by_file(self) -> dict[str, list[Doc]]:
         """Each file's docs in file order (a Suspect's ``doc`` indexes its file's list)."""
@@ -66,15 +82,16 @@ def find_errors(
     if method in ("ngram", "all"):
         ngram = find_variation(docs, table=TokenTable.build(docs))
         if method == "ngram":
-            return Queue(_with_sources(ngram, docs), docs)
+            return Queue(_with_sources(ngram, docs), docs, None, sentence_evidence(docs, None, ngram))
     if model is not None:
         probs = score_with_model(model, docs)
     else:
         probs = cross_validate(
             docs, settings, cache_dir=cache_dir, progress=progress, ray=ray, workers=workers
         )
+    evidence = sentence_evidence(docs, probs, ngram)  # before combine, which rescores the n-grams
     suspects = combine(docs, model_suspects(docs, probs), ngram, probs)
-    return Queue(_with_sources(suspects, docs), docs, probs)
+    return Queue(_with_sources(suspects, docs), docs, probs, evidence)
 
 
 def _with_sources(suspects: list[Suspect], docs: list[LoadedDoc]) -> list[Suspect]:
@@ -130,3 +147,27 @@ def render_jsonl(queue: Queue, *, top: int | None = None) -> str:
 def render_json(queue: Queue, *, top: int | None = None) -> str:
     shown = queue.suspects[:top] if top else queue.suspects
     return json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=1) + "\n"
+
+
+def render_sentences(sentences: list[SentenceScore], fmt: str, *, top: int | None = None) -> str:
+    """The sentence ranking as ``text`` (each sentence with its suspects under it), ``json`` or
+    ``jsonl`` (:meth:`SentenceScore.to_dict`)."""
+    shown = sentences[:top] if top else sentences
+    if fmt == "jsonl":
+        return "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in shown)
+    if fmt == "json":
+        return json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=1) + "\n"
+    head = f"{len(sentences)} sentence(s), most likely wrong first" + (
+        f"; the top {len(shown)}:" if top else ":"
+    )
+    lines = [head]
+    if shown:
+        lines.append(f"{'#':>4}  {'score':>5}  {'suspects':>8}  where")
+    for rank, sent in enumerate(shown, start=1):
+        where = f"{sent.file}:{sent.line}" if sent.line is not None else f"{sent.file} (doc {sent.doc})"
+        lines.append(f"{rank:>4}  {sent.score:5.3f}  {len(sent.suspects):>8}  {where}")
+        lines.append(f"{'':>6}{sent.text}")
+        for s in sent.suspects[:3]:
+            change = f"{_fmt_label(s.current)} -> {_fmt_label(s.suggested)}"
+            lines.append(f"{'':>8}{s.score:5.3f}  {s.layer:<5}  {change}  [{s.text}]")
+    return "\n".join(lines)
