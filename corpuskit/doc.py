@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress, pairwise
+from operator import not_
 from typing import Any, overload
 
 from .errors import UsageError
@@ -20,6 +21,7 @@ __all__ = [
     "sent_starts_from_heads",
     "sent_starts_from_parse",
     "slice_doc",
+    "surface_text",
 ]
 
 #: Key of ``Doc.user_data`` under which a DocBin stores provenance (source file, token lines).
@@ -477,3 +479,33 @@ def slice_doc(doc: Doc, start: int, end: int, *, outside_heads: str = "root") ->
         source=doc.source,
         lines=cut(doc.lines),
     )
+
+
+def surface_text(words: list[str], spaces: list[bool], mwt: list[tuple[int, int, str]]) -> str:
+    """A sentence's text as its tokens spell it (the one builder: CoNLL-U's ``# text``, debug's
+    text-form check): each word, or a multiword token's form in place
+    of its words, followed by a space where it has one, except the last."""
+    if mwt:
+        tokens: list[str] = []
+        after: list[bool] = []
+        k = 0
+        for start, end, form in mwt:
+            tokens.extend(words[k:start])
+            after.extend(spaces[k:start])
+            tokens.append(form)
+            after.append(spaces[end - 1])
+            k = end
+        tokens.extend(words[k:])
+        after.extend(spaces[k:])
+        words, spaces = tokens, after
+    # the words joined by spaces, cut after each word (but the last) without one: there are few
+    cuts = list(compress(range(len(words) - 1), map(not_, spaces)))
+    if not cuts:
+        return " ".join(words)
+    parts = []
+    a = 0
+    for c in cuts:
+        parts.append(" ".join(words[a : c + 1]))
+        a = c + 1
+    parts.append(" ".join(words[a:]))
+    return "".join(parts)

@@ -6,11 +6,10 @@ Doc concatenates the lists and the writer gives back the input file."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import compress
-from operator import not_
 from typing import Any
 
 from corpuskit import Doc
+from corpuskit.doc import surface_text
 from corpuskit.errors import UsageError
 
 from .base import FEATS_ODD, TEXT, USER_DATA_KEY
@@ -110,35 +109,6 @@ def kept_comments(
             if c == text:
                 return (*comments[:k], None, *comments[k + 1 :])
     return tuple(comments)
-
-
-def surface_text(words: list[str], spaces: list[bool], mwt: list[tuple[int, int, str]]) -> str:
-    """A sentence's text as its tokens spell it: each word, or a multiword token's form in place
-    of its words, followed by a space where it has one, except the last."""
-    if mwt:
-        tokens: list[str] = []
-        after: list[bool] = []
-        k = 0
-        for start, end, form in mwt:
-            tokens.extend(words[k:start])
-            after.extend(spaces[k:start])
-            tokens.append(form)
-            after.append(spaces[end - 1])
-            k = end
-        tokens.extend(words[k:])
-        after.extend(spaces[k:])
-        words, spaces = tokens, after
-    # the words joined by spaces, cut after each word (but the last) without one: there are few
-    cuts = list(compress(range(len(words) - 1), map(not_, spaces)))
-    if not cuts:
-        return " ".join(words)
-    parts = []
-    a = 0
-    for c in cuts:
-        parts.append(" ".join(words[a : c + 1]))
-        a = c + 1
-    parts.append(" ".join(words[a:]))
-    return "".join(parts)
 
 
 def mwt_of(extra: Iterable[tuple[int, str]]) -> list[tuple[int, int, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...doc import Doc
+from ...doc import Doc, surface_text
 from ..batch import Batch
 from ..facts import stated_texts
 from ..findings import Hit
@@ -15,24 +15,10 @@ from .common import _blank
 
 
 def _rebuilt_text(doc: Doc, start: int, end: int, mwts: list[tuple[int, int, str]]) -> str:
+    """Tokens ``start``-``end`` of ``doc`` as text (multiword tokens' forms in place of their words)."""
     spaces = doc.spaces or [True] * len(doc.words)
-    out: list[str] = []
-    by_start = {a: (b, form) for a, b, form in mwts}
-    i = start
-    while i < end:
-        if i in by_start:
-            b, form = by_start[i]
-            b = min(b, end)
-            out.append(form)
-            if b < end and spaces[b - 1]:
-                out.append(" ")
-            i = b
-            continue
-        out.append(doc.words[i])
-        if i + 1 < end and spaces[i]:
-            out.append(" ")
-        i += 1
-    return "".join(out)
+    local = sorted((a - start, min(b, end) - start, form) for a, b, form in mwts if start <= a < end)
+    return surface_text(doc.words[start:end], spaces[start:end], local)
 
 
 @register(
