@@ -15,6 +15,7 @@ from .io import (
     open_binary,
     read_line_blocks,
     read_lines,
+    sniff_lines,
 )
 from .registry import Converter, get_converter, list_converters
 
@@ -121,7 +122,7 @@ def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, st
         # read_lines names the line of the first NUL byte.
         for _ in read_lines(path, encoding=encoding):
             pass
-    lines = _sniff(path, encoding)
+    lines = sniff_lines(path, _SNIFF_LINES, encoding=encoding)
     converters = list_converters()
     by_ext = [c for c in converters.values() if suffix and suffix in _exts(c)]
     if not any(line.strip() for line in lines):
@@ -174,15 +175,6 @@ def detect_format(path: str | Path, *, encoding: str = "utf-8") -> tuple[str, st
 
 def _exts(conv: Converter) -> tuple[str, ...]:
     return tuple(e.lower().lstrip(".") for e in conv.extensions)
-
-
-def _sniff(path: Path, encoding: str) -> list[str]:
-    out: list[str] = []
-    for line in read_lines(path, encoding=encoding):
-        out.append(line)
-        if len(out) >= _SNIFF_LINES:
-            break
-    return out
 
 
 def iter_corpus_files(
