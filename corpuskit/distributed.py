@@ -286,21 +286,23 @@ class _Output:
             return
         if k == 0:
             self.staged.mkdir(parents=True)
-        stem = self.staged.name[: -len(".spacy")] if self.staged.name.endswith(".spacy") else self.staged.name
+        from .docbin import shard_path
+
         for shard in data:
-            target = self.staged / f"{stem}-{len(self.paths):04d}.spacy"
+            target = shard_path(self.staged, len(self.paths))
             target.write_bytes(shard)
             self.paths.append(target)
         self.counts = [a + b for a, b in zip(self.counts, counts, strict=True)]
 
     def add_file(self, done: tuple[Any, ...]) -> list[Any]:
         written, ((n_docs, n_sents, n_tokens), reports) = done
-        stem = self.staged.name[: -len(".spacy")] if self.staged.name.endswith(".spacy") else self.staged.name
+        from .docbin import shard_path
+
         for name, data in written:
             # the task's output is named after the file; here it goes to its planned place (a
             # shard folder's shards are named after it: out.spacy/out-0000.spacy)
             nested = len(Path(name).parts) > 1
-            target = self.staged / f"{stem}-{len(self.paths):04d}.spacy" if nested else self.staged
+            target = shard_path(self.staged, len(self.paths)) if nested else self.staged
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             self.paths.append(target)
