@@ -22,6 +22,7 @@ __all__ = [
     "column_of",
     "error",
     "expected_ids",
+    "feats_odd",
     "is_num",
     "normalise_feats",
 ]
@@ -41,8 +42,11 @@ DIGITS = frozenset("0123456789")
 
 #: FEATS as read -> spaCy's normal form (bounded: a treebank has some thousands of values).
 FEATS_NORM: dict[str, str] = {"_": ""}
-#: Raw FEATS values that the normalised form does not regenerate (to be kept for the round trip).
+#: Raw FEATS values that the normalised form does not regenerate (to be kept for the round trip),
+#: up to _ODD_LIMIT of them; past it FEATS_ODD_FULL is set and each value is tested itself.
 FEATS_ODD: set[str] = set()
+FEATS_ODD_FULL = [False]
+_ODD_LIMIT = 200_000
 
 
 def is_num(value: str) -> bool:
@@ -82,5 +86,17 @@ def normalise_feats(feats: str, path: str | None, line_no: int) -> str:
     if len(FEATS_NORM) < 200_000:
         FEATS_NORM[feats] = norm
     if (norm or "_") != feats:
-        FEATS_ODD.add(feats)
+        if len(FEATS_ODD) < _ODD_LIMIT:
+            FEATS_ODD.add(feats)
+        else:
+            FEATS_ODD_FULL[0] = True
     return norm
+
+
+def feats_odd(feats: list[str]) -> bool:
+    """Whether normalising changes any of these (already read) raw FEATS values."""
+    if not FEATS_ODD.isdisjoint(feats):
+        return True
+    if not FEATS_ODD_FULL[0]:
+        return False
+    return any(((FEATS_NORM[f] if f in FEATS_NORM else normalize_feats(f)) or "_") != f for f in feats)

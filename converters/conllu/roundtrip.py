@@ -12,7 +12,7 @@ from corpuskit import Doc
 from corpuskit.doc import surface_text
 from corpuskit.errors import UsageError
 
-from .base import FEATS_ODD, TEXT, USER_DATA_KEY
+from .base import TEXT, USER_DATA_KEY, feats_odd
 
 __all__ = [
     "COLUMN",
@@ -46,7 +46,7 @@ def kept_columns(
         found["deprel"] = deprels
     if "xpos" in keys and (morphology or "_" in xpos or "" in xpos):
         found["xpos"] = xpos
-    if "feats" in keys and not FEATS_ODD.isdisjoint(feats):
+    if "feats" in keys and feats_odd(feats):
         found["feats"] = feats
     if "lemma" in keys and "" in lemmas:
         found["lemma"] = lemmas

@@ -256,6 +256,28 @@ def test_round_trip_is_byte_identical(name: str) -> None:
     assert _write(list(read_conllu(path))) == path.read_text(encoding="utf-8")
 
 
+def test_round_trip_when_the_odd_feats_table_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the table of raw FEATS that normalising changes is bounded; past its bound every value is
+    # tested itself, and the file still comes back byte for byte
+    from converters.conllu import base, columns, diagnose
+
+    text = (
+        "1\tSie\tsie\tPRON\t_\tPerson=3|Case=Nom\t2\tnsubj\t_\t_\n"
+        "2\tgeht\tgehen\tVERB\t_\tPerson=3|Number=Sing\t0\troot\t_\tSpaceAfter=No\n"
+        "3\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_\n\n"
+    )
+    fresh = {"_": ""}
+    for module in (base, columns, diagnose):
+        monkeypatch.setattr(module, "FEATS_NORM", fresh)
+    monkeypatch.setattr(base, "FEATS_ODD", set())
+    monkeypatch.setattr(base, "FEATS_ODD_FULL", [False])
+    monkeypatch.setattr(base, "_ODD_LIMIT", 0)
+    docs = list(parse_conllu(text.splitlines()))
+    assert set() == base.FEATS_ODD and base.FEATS_ODD_FULL == [True]
+    assert docs[0].morphs[0] == "Case=Nom|Person=3"
+    assert _write(docs) == text
+
+
 @pytest.mark.parametrize("name", TREEBANKS)
 def test_round_trip_through_grouped_docs(name: str) -> None:
     from corpuskit.transforms import group_sents
