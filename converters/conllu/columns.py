@@ -17,6 +17,8 @@ from operator import add
 from operator import eq as _eq
 from typing import Any
 
+import numpy as np
+
 from corpuskit import Doc, Span
 from corpuskit.errors import FormatError
 
@@ -105,8 +107,8 @@ def convert_group(sents: Sents, source: str | None, opts: ReadOptions) -> Doc:
     if opts.morphology:
         tags_out = [t if f == "_" or not f else f"{t}__{f}" for t, f in zip(tags, feats, strict=True)]
     if merge is not None and True in merge:
-        whole = Sentence(forms, spaces, tags, pos, morphs, lemmas, [], deprels, feats, group.lines, [])  # type: ignore[arg-type]
-        words = _merged(whole, tags_out, heads, ents, group, merge, source, opts)
+        whole = Sentence(forms, spaces, tags, pos, morphs, lemmas, heads, deprels, feats, group.lines, [])  # type: ignore[arg-type]
+        words = _merged(whole, tags_out, ents, group, merge, source, opts)
         for entry, n in zip(entries, words.sizes, strict=True):
             entry["n"] = n
     else:
@@ -117,7 +119,7 @@ def convert_group(sents: Sents, source: str | None, opts: ReadOptions) -> Doc:
             pos,
             morphs,
             lemmas,  # type: ignore[arg-type]
-            _absolute(heads, group.bounds),
+            heads,
             deprels,  # type: ignore[arg-type]
             group.lines,
             None if ents is None else _shifted(ents, group.bounds),
@@ -231,12 +233,16 @@ def _morphs(feats: list[str]) -> list[str | None] | None:
 
 def _heads(
     head_col: list[str], bounds: list[tuple[int, int]]
-) -> tuple[list[list[int | None]], list[list[list[Any]]]] | None:
-    """Each sentence's heads (sentence-relative: a root, or "_", is its own head) and the raw HEAD
-    values the written form would not give back ([word, value] pairs); None for a HEAD that is
-    not a number or "_", or is beyond its sentence."""
+) -> tuple[list[int | None], list[list[list[Any]]]] | None:
+    """The group's heads (absolute: a root, or "_", is its own head) and each sentence's raw HEAD
+    values that the written form would not give back ([word, value] pairs); None for a HEAD
+    that is not a number or "_", or is beyond its sentence."""
+    if len(bounds) > 1:
+        plain = _plain_heads(head_col, bounds)
+        if plain is not None:
+            return plain, [_NO_FIXES] * len(bounds)
     raw: list[Any] = list(map(HEADS0.get, head_col))  # "0" -> -1, "N" -> N - 1
-    out: list[list[int | None]] = []
+    out: list[int | None] = []
     fixes_out: list[list[list[Any]]] = []
     for a, b in bounds:
         heads = raw if len(bounds) == 1 else raw[a:b]
@@ -265,18 +271,28 @@ def _heads(
         for _ in range(heads.count(-1)):
             root = heads.index(-1)
             heads[root] = root
-        out.append(heads)
+        if len(bounds) == 1:
+            out = heads
+        else:
+            out.extend(map(add, heads, repeat(a, n)) if a else heads)
         fixes_out.append([[k, v] for k, v in sorted(fixes.items())] if fixes else _NO_FIXES)
     return out, fixes_out
 
 
-def _absolute(heads: list[list[int | None]], bounds: list[tuple[int, int]]) -> list[int | None]:
-    if len(heads) == 1:
-        return heads[0]
-    out: list[int | None] = []
-    for (a, b), sent in zip(bounds, heads, strict=True):
-        out.extend(map(add, sent, repeat(a, b - a)) if a else sent)  # type: ignore[arg-type]
-    return out
+def _plain_heads(head_col: list[str], bounds: list[tuple[int, int]]) -> list[int | None] | None:
+    """A group's heads checked all at once (numpy), if every HEAD is a number written plainly,
+    within its sentence and not the word's own ID (else None: :func:`_heads` goes sentence by
+    sentence)."""
+    n = len(head_col)
+    starts = np.fromiter((a for a, _b in bounds), dtype=np.int64, count=len(bounds))
+    sizes = np.fromiter((b - a for a, b in bounds), dtype=np.int64, count=len(bounds))
+    head = np.fromiter(map(HEADS0.get, head_col, repeat(-2)), dtype=np.int64, count=n)
+    start = np.repeat(starts, sizes)  # each word's sentence start
+    index = np.arange(n, dtype=np.int64)
+    if (head < -1).any() or (head >= np.repeat(sizes, sizes)).any() or (head == index - start).any():
+        return None
+    heads: list[int | None] = np.where(head == -1, index, head + start).tolist()
+    return heads
 
 
 def _spaces(misc: list[str], group: _Group) -> list[bool]:
@@ -344,18 +360,19 @@ def _entries(
 def _merged(
     whole: Sentence,
     tags_out: list[str | None],
-    heads: list[list[int | None]],
     ents: list[list[Span]] | None,
     group: _Group,
     merge: list[bool],
     source: str | None,
     opts: ReadOptions,
 ) -> _Words:
-    """``-T``: each sentence with multiword tokens merged (``whole``: the group's columns, tags
-    without ``-m``), the others as they are, joined again."""
+    """``-T``: each sentence with multiword tokens merged (``whole``: the group's columns, heads
+    absolute, tags without ``-m``), the others as they are, joined again."""
     out = _Words([], [], [], [], [], [], [], [], [], None if ents is None else [], [])
     for s, (a, b) in enumerate(group.bounds):
         sent_ents = None if ents is None else ents[s]
+        rel: list[Any] = whole.heads[a:b]
+        heads: list[int | None] = [h - a for h in rel] if a else rel
         if merge[s]:
             sent = Sentence(
                 whole.words[a:b],
@@ -364,7 +381,7 @@ def _merged(
                 whole.pos[a:b],
                 whole.morphs[a:b],
                 whole.lemmas[a:b],
-                heads[s],
+                heads,
                 whole.deps[a:b],
                 whole.feats[a:b],
                 whole.lines[a:b],
@@ -379,7 +396,7 @@ def _merged(
                 whole.pos[a:b],
                 whole.morphs[a:b],
                 whole.lemmas[a:b],
-                heads[s],
+                heads,
                 whole.deps[a:b],
                 whole.lines[a:b],
                 sent_ents,
