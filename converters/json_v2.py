@@ -381,11 +381,6 @@ def read_json(path: str, *, encoding: str = "utf-8", scheme: str = "BILUO") -> I
 # --- writing --------------------------------------------------------------------------------
 
 
-def _norm_morph(feats: str) -> str:
-    """spaCy's normal form of a FEATS string: features sorted by name, values sorted."""
-    return sort_feats(feats)
-
-
 def _paragraph_json(doc: Doc) -> dict[str, Any]:
     """One Doc as spaCy's ``docs_to_json`` writes a paragraph."""
     n = len(doc.words)
@@ -428,7 +423,7 @@ def _paragraph_json(doc: Doc) -> dict[str, Any]:
             if pos is not None:
                 tok["pos"] = pos[i] or ""
             if morphs is not None:
-                tok["morph"] = _norm_morph(morphs[i] or "")
+                tok["morph"] = sort_feats(morphs[i] or "")
             if lemmas is not None:
                 tok["lemma"] = lemmas[i] or ""
             if deps is not None:
