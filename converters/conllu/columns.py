@@ -34,13 +34,16 @@ from .base import (
 )
 from .diagnose import Sents, check_sentences, needs_padding_check, raise_first, split_ids
 from .ner import iob_to_spans, map_tag, misc_ner_tag
-from .roundtrip import COLUMN, kept_columns, sentence_entry
+from .roundtrip import ColumnFacts, group_entries
 from .subtokens import Merged, Sentence, merge_subtokens
 
 __all__ = ["ReadOptions", "convert_group"]
 
 
 _NO_FIXES: list[list[Any]] = []  # a sentence's HEAD fixes when there are none (never changed)
+#: MISC values read -> whether the word has a space after it (no SpaceAfter=No); bounded
+_SPACE_AFTER: dict[str, bool] = {"_": True}
+_SPACE_AFTER_LIMIT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class _Group:
     lines: list[int]
     extras: list[list[tuple[int, str]]]
     mwts: list[list[tuple[int, int, str]]]
+    may_be_empty: bool = True  # a field may be empty: the lines have a tab next to a tab, or end with one
+    may_have_root: bool = True  # "ROOT" is in the lines
 
 
 def convert_group(sents: Sents, source: str | None, opts: ReadOptions) -> Doc:
@@ -94,11 +99,24 @@ def convert_group(sents: Sents, source: str | None, opts: ReadOptions) -> Doc:
     if pos is None or morphs is None or found is None:
         raise_first(sents, source, opts.merge_subtokens)
     heads, head_fixes = found
-    tags = _tags(xpos, upos)
-    spaces = _spaces(misc, group)
+    facts = ColumnFacts(group.may_be_empty, group.may_have_root, "_" in xpos, misc.count("_") == len(misc))
+    tags = _tags(xpos, upos, facts.xpos_blank)
+    spaces = _spaces(misc, group, facts.misc_blank)
     ents = _ents(misc, group.bounds, opts) if opts.set_ents else None
     merge = [bool(mwt) for mwt in group.mwts] if opts.merge_subtokens else None
-    entries = _entries(sents, group, spaces, head_fixes, merge, opts.morphology)
+    comments = [pre for _r, _f, pre in sents]
+    entries = group_entries(
+        cols,
+        group.bounds,
+        spaces,
+        comments,
+        group.extras,
+        group.mwts,
+        head_fixes,
+        merge,
+        facts,
+        opts.morphology,
+    )
     start = -1
     for _ in range(deprels.count("root")):  # "root" becomes "ROOT"
         start = deprels.index("root", start + 1)
@@ -141,9 +159,21 @@ def _words(sents: Sents, source: str | None, opts: ReadOptions) -> _Group:
     if len(flat) != 11 * n - 1 or flat[10::11].count("\n") != n - 1:
         raise_first(sents, source, opts.merge_subtokens)
     cols = [flat[c::11] for c in range(10)]
-    if "" in cols[1]:  # an empty FORM
+    # searched once in the text, not column by column (a list is searched a value at a time)
+    may_be_empty = "\t\t" in joined or joined.endswith("\t")
+    if may_be_empty and "" in cols[1]:  # an empty FORM
         raise_first(sents, source, opts.merge_subtokens)
+    group = _columns(sents, cols, source, opts)
+    group.may_be_empty = may_be_empty
+    group.may_have_root = "ROOT" in joined
+    return group
+
+
+def _columns(sents: Sents, cols: list[list[str]], source: str | None, opts: ReadOptions) -> _Group:
+    """The group of ``cols`` (the 10 columns of the sentences' lines): bounds and line numbers of
+    the word lines, the other lines set apart."""
     ids = cols[0]
+    n = len(ids)
     if len(sents) == 1:
         if ids == expected_ids(n):
             first = sents[0][1]
@@ -212,9 +242,9 @@ def _pos(upos: list[str]) -> list[str | None] | None:
     return pos
 
 
-def _tags(xpos: list[str], upos: list[str]) -> list[str | None]:
-    """The tags: XPOS, with UPOS standing in for "_"."""
-    if "_" in xpos:
+def _tags(xpos: list[str], upos: list[str], xpos_blank: bool) -> list[str | None]:
+    """The tags: XPOS, with UPOS standing in for "_" (``xpos_blank``: some XPOS is)."""
+    if xpos_blank:
         return [u if x == "_" else x for x, u in zip(xpos, upos, strict=True)]
     return xpos[:]  # type: ignore[return-value]
 
@@ -295,14 +325,18 @@ def _plain_heads(head_col: list[str], bounds: list[tuple[int, int]]) -> list[int
     return heads
 
 
-def _spaces(misc: list[str], group: _Group) -> list[bool]:
-    """SpaceAfter=No in MISC (on the multiword token's line for its words)."""
-    n = len(misc)
-    spaces = (
-        [True] * n
-        if misc.count("_") == n
-        else [NO_SPACE not in m or NO_SPACE not in m.split("|") for m in misc]
-    )
+def _spaces(misc: list[str], group: _Group, misc_blank: bool) -> list[bool]:
+    """SpaceAfter=No in MISC (on the multiword token's line for its words; ``misc_blank``:
+    every MISC is "_")."""
+    if misc_blank:
+        spaces = [True] * len(misc)
+    else:
+        try:  # most MISC values recur: looked up, not parsed
+            spaces = list(map(_SPACE_AFTER.__getitem__, misc))
+        except KeyError:
+            spaces = [NO_SPACE not in m or NO_SPACE not in m.split("|") for m in misc]
+            if len(_SPACE_AFTER) < _SPACE_AFTER_LIMIT:
+                _SPACE_AFTER.update(zip(misc, spaces, strict=True))
     for (a, _b), extra, mwt in zip(group.bounds, group.extras, group.mwts, strict=True):
         if mwt:
             mwt_misc = [e[1].rsplit("\t", 1)[1] for e in extra if "-" in e[1].split("\t", 1)[0]]
@@ -322,39 +356,6 @@ def _ents(misc: list[str], bounds: list[tuple[int, int]], opts: ReadOptions) -> 
     if len(bounds) == 1:
         return [iob_to_spans(iob)]
     return [iob_to_spans(iob[a:b]) for a, b in bounds]
-
-
-def _entries(
-    sents: Sents,
-    group: _Group,
-    spaces: list[bool],
-    head_fixes: list[list[list[Any]]],
-    merge: list[bool] | None,
-    morphology: bool,
-) -> list[dict[str, Any]]:
-    """The round-trip data of each sentence (a merged one keeps its comments only: the rest
-    describes the words it no longer has)."""
-    cols = group.cols
-    if len(sents) == 1 and not (merge and merge[0]):
-        n = len(cols[0])
-        found = kept_columns(cols, n, morphology)
-        comments, extra, mwt = sents[0][2], group.extras[0], group.mwts[0]
-        return [sentence_entry(found, n, cols[1], spaces, comments, extra, mwt, head_fixes[0])]
-    odd = frozenset(kept_columns(cols, len(cols[0]), morphology))
-    odd_cols = [COLUMN[key] for key in odd]
-    part = list(cols)
-    out = []
-    for s, ((_rows, _first, comments), (a, b)) in enumerate(zip(sents, group.bounds, strict=True)):
-        if merge is not None and merge[s]:
-            out.append({"n": b - a, **({"comments": tuple(comments)} if comments else {})})
-            continue
-        for c in odd_cols:
-            part[c] = cols[c][a:b]
-        found = kept_columns(part, b - a, morphology, odd) if odd else {}
-        forms = cols[1][a:b] if comments else []
-        extra, mwt = group.extras[s], group.mwts[s]
-        out.append(sentence_entry(found, b - a, forms, spaces[a:b], comments, extra, mwt, head_fixes[s]))
-    return out
 
 
 def _merged(

@@ -5,7 +5,8 @@ Doc concatenates the lists and the writer gives back the input file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from corpuskit import Doc
@@ -16,99 +17,166 @@ from .base import TEXT, USER_DATA_KEY, feats_odd
 
 __all__ = [
     "COLUMN",
+    "ColumnFacts",
     "entry_problem",
-    "kept_columns",
+    "group_entries",
     "kept_comments",
     "mwt_of",
     "sentence_entries",
-    "sentence_entry",
+    "sentence_texts",
     "surface_text",
 ]
 
 
 #: The raw columns a sentence may have to keep, by round-trip key.
 COLUMN = {"upos": 3, "deprel": 7, "xpos": 4, "feats": 5, "lemma": 2, "deps": 8, "misc": 9}
-_ALL = frozenset(COLUMN)
 
 
-def kept_columns(
-    cols: list[list[str]], n: int, morphology: bool, keys: frozenset[str] = _ALL
-) -> dict[str, list[str]]:
-    """The raw columns (among ``keys``) that the round trip must keep: an empty UPOS or LEMMA,
-    a DEPREL "ROOT" or empty, an XPOS "_" or empty (every XPOS with ``-m``), FEATS that
-    normalising changes, any DEPS or MISC that is not "_". ``cols``: the 10 columns of ``n``
-    word lines (a column outside ``keys`` is not looked at)."""
-    _i, _f, lemmas, upos, xpos, feats, _h, deprels, deps, misc = cols
-    found: dict[str, list[str]] = {}
-    if "upos" in keys and "" in upos:
-        found["upos"] = upos
-    if "deprel" in keys and ("ROOT" in deprels or "" in deprels):
-        found["deprel"] = deprels
-    if "xpos" in keys and (morphology or "_" in xpos or "" in xpos):
-        found["xpos"] = xpos
-    if "feats" in keys and feats_odd(feats):
-        found["feats"] = feats
-    if "lemma" in keys and "" in lemmas:
-        found["lemma"] = lemmas
-    if "deps" in keys and deps.count("_") != n:
-        found["deps"] = deps
-    if "misc" in keys and misc.count("_") != n:
-        found["misc"] = misc
-    return found
+@dataclass(slots=True)
+class ColumnFacts:
+    """What the converter learnt of a group's columns once, for the round trip to reuse: whether
+    a field may be empty (the group's text has a tab next to a tab, or ends with one), a DEPREL
+    may be "ROOT" (the text holds "ROOT"), some XPOS is "_", every MISC is "_"."""
+
+    may_be_empty: bool
+    may_have_root: bool
+    xpos_blank: bool
+    misc_blank: bool
 
 
-def sentence_entry(
-    found: dict[str, list[str]],
-    n: int,
-    forms: list[str],
+def _kept_keys(cols: list[list[str]], facts: ColumnFacts, morphology: bool) -> list[str]:
+    """The round-trip keys some sentence of ``cols`` (the 10 columns of a group's word lines)
+    may need: an empty UPOS or LEMMA, a DEPREL "ROOT" or empty, an XPOS "_" or empty (every
+    XPOS with ``-m``), FEATS that normalising changes, any DEPS or MISC that is not "_"."""
+    _i, _f, lemmas, upos, xpos, feats, _h, deprels, deps, _misc = cols
+    empty = facts.may_be_empty
+    keys = []
+    if empty and "" in upos:
+        keys.append("upos")
+    if (facts.may_have_root and "ROOT" in deprels) or (empty and "" in deprels):
+        keys.append("deprel")
+    if morphology or facts.xpos_blank or (empty and "" in xpos):
+        keys.append("xpos")
+    if feats_odd(feats):
+        keys.append("feats")
+    if empty and "" in lemmas:
+        keys.append("lemma")
+    if deps.count("_") != len(deps):
+        keys.append("deps")
+    if not facts.misc_blank:
+        keys.append("misc")
+    return keys
+
+
+#: Per key, whether one sentence's raw column must be kept (given that the group's may); DEPS
+#: and MISC ("not all '_'") are tested in line.
+_KEEP: dict[str, Callable[[list[str]], bool]] = {
+    "upos": lambda v: "" in v,
+    "deprel": lambda v: "ROOT" in v or "" in v,
+    "xpos": lambda v: "_" in v or "" in v,
+    "feats": feats_odd,
+    "lemma": lambda v: "" in v,
+}
+_ONE = [True]  # the flags of a group of one sentence (never changed)
+
+
+def _kept_flags(
+    cols: list[list[str]], bounds: list[tuple[int, int]], keys: list[str], morphology: bool
+) -> dict[str, list[bool]]:
+    """For each round-trip key, which sentences (``bounds`` in ``cols``) keep their raw column
+    (``keys``: those some sentence of the group may keep)."""
+    none = [False] * len(bounds)
+    flags = dict.fromkeys(COLUMN, none)
+    for key in keys:
+        col = cols[COLUMN[key]]
+        if len(bounds) == 1:
+            flags[key] = _ONE
+        elif key == "deps" or key == "misc":
+            flags[key] = [col[a:b].count("_") != b - a for a, b in bounds]
+        elif key == "xpos" and morphology:
+            flags[key] = [True] * len(bounds)
+        else:
+            keep = _KEEP[key]
+            flags[key] = [keep(col[a:b]) for a, b in bounds]
+    return flags
+
+
+def group_entries(
+    cols: list[list[str]],
+    bounds: list[tuple[int, int]],
     spaces: list[bool],
-    comments: list[str],
-    extra: list[tuple[int, str]],
-    mwt: list[tuple[int, int, str]],
-    head_fix: list[list[Any]],
-) -> dict[str, Any]:
-    """One sentence's round-trip data: ``found`` its :func:`kept_columns`, ``n`` its words,
-    ``forms`` and ``spaces`` their forms and spacing. Keys are added in the order the reader has
-    always added them, as a DocBin's msgpack bytes follow it."""
-    out: dict[str, Any] = {"n": n}
-    if found:
-        if "upos" in found:
-            out["upos"] = tuple(found["upos"])  # an empty field is written back as it was
-        if "deprel" in found:
-            out["deprel"] = [[k, d] for k, d in enumerate(found["deprel"]) if d in ("ROOT", "")]
-    if comments:
-        out["comments"] = kept_comments(comments, forms, spaces, mwt)
-    if extra:
-        out["extra"] = extra
-    if found:
-        # tuples of strings: msgpack writes them as arrays, and the garbage collector stops
-        # tracking them, which matters when a shard of Docs is held in memory
-        if "xpos" in found:
-            out["xpos"] = tuple(found["xpos"])
-        if "feats" in found:
-            out["feats"] = tuple(found["feats"])
-    if head_fix:
-        out["head"] = head_fix
-    if found:
-        for key in ("lemma", "deps", "misc"):
-            if key in found:
-                out[key] = tuple(found[key])
+    comments: list[list[str]],
+    extras: list[list[tuple[int, str]]],
+    mwts: list[list[tuple[int, int, str]]],
+    head_fixes: list[list[list[Any]]],
+    merged: list[bool] | None,
+    facts: ColumnFacts,
+    morphology: bool,
+) -> list[dict[str, Any]]:
+    """The round-trip data of each sentence of a group: ``cols`` the 10 columns of its word
+    lines, ``bounds`` each sentence's in them, ``spaces`` their spacing, and per sentence its
+    comment lines, lines set apart, multiword tokens and HEAD fixes. A merged sentence
+    (``merged``) keeps its comments only: the rest describes the words it no longer has.
+    Keys are added in the order the reader has always added them, as a DocBin's msgpack bytes
+    follow it; kept columns are tuples of strings (msgpack writes them as arrays, and the
+    garbage collector stops tracking them, which matters when a shard of Docs is in memory)."""
+    _i, _f, lemmas, upos, xpos, feats, _h, deprels, deps, misc = cols
+    f = _kept_flags(cols, bounds, _kept_keys(cols, facts, morphology), morphology)
+    f_upos, f_deprel, f_xpos, f_feats = f["upos"], f["deprel"], f["xpos"], f["feats"]
+    f_lemma, f_deps, f_misc = f["lemma"], f["deps"], f["misc"]
+    texts = sentence_texts(cols[1], spaces, bounds, mwts) if any(comments) else []
+    out: list[dict[str, Any]] = []
+    for s, (a, b) in enumerate(bounds):
+        sent_comments = comments[s]
+        if merged is not None and merged[s]:
+            out.append({"n": b - a, **({"comments": tuple(sent_comments)} if sent_comments else {})})
+            continue
+        entry: dict[str, Any] = {"n": b - a}
+        if f_upos[s]:
+            entry["upos"] = tuple(upos[a:b])  # an empty field is written back as it was
+        if f_deprel[s]:
+            entry["deprel"] = [[k, d] for k, d in enumerate(deprels[a:b]) if d in ("ROOT", "")]
+        if sent_comments:
+            entry["comments"] = kept_comments(sent_comments, texts[s])
+        if extras[s]:
+            entry["extra"] = extras[s]
+        if f_xpos[s]:
+            entry["xpos"] = tuple(xpos[a:b])
+        if f_feats[s]:
+            entry["feats"] = tuple(feats[a:b])
+        if head_fixes[s]:
+            entry["head"] = head_fixes[s]
+        if f_lemma[s]:
+            entry["lemma"] = tuple(lemmas[a:b])
+        if f_deps[s]:
+            entry["deps"] = tuple(deps[a:b])
+        if f_misc[s]:
+            entry["misc"] = tuple(misc[a:b])
+        out.append(entry)
     return out
 
 
-def kept_comments(
-    comments: list[str], words: list[str], spaces: list[bool], mwt: list[tuple[int, int, str]]
-) -> tuple[str | None, ...]:
-    """A sentence's comment lines as kept: a "# text = " line that the words spell out is None
-    (rebuilt on writing)."""
-    text = None
-    for k, c in enumerate(comments):
-        if c.startswith(TEXT):
-            if text is None:
-                text = TEXT + surface_text(words, spaces, mwt)
-            if c == text:
-                return (*comments[:k], None, *comments[k + 1 :])
+def kept_comments(comments: list[str], text: str) -> tuple[str | None, ...]:
+    """A sentence's comment lines as kept: the first "# text = " line that spells ``text`` (what
+    the sentence's words spell out) is None (rebuilt on writing)."""
+    want = TEXT + text
+    if want in comments:
+        k = comments.index(want)
+        return (*comments[:k], None, *comments[k + 1 :])
     return tuple(comments)
+
+
+def sentence_texts(
+    words: list[str],
+    spaces: list[bool],
+    bounds: list[tuple[int, int]],
+    mwts: list[list[tuple[int, int, str]]],
+) -> list[str]:
+    """Each sentence's text as its tokens spell it (:func:`surface_text`; ``bounds``: each
+    sentence's words in ``words``)."""
+    if len(bounds) == 1:
+        return [surface_text(words, spaces, mwts[0])]
+    return [surface_text(words[a:b], spaces[a:b], mwt) for (a, b), mwt in zip(bounds, mwts, strict=True)]
 
 
 def mwt_of(extra: Iterable[tuple[int, str]]) -> list[tuple[int, int, str]]:
@@ -144,7 +212,7 @@ def sentence_entries(doc: Doc, doc_no: int = 0) -> list[tuple[int, int, dict[str
 
 
 def entry_problem(entry: dict[str, Any]) -> str | None:
-    """What is wrong with one sentence's stored round-trip data (the shapes :func:`sentence_entry` writes)."""
+    """What is wrong with one sentence's stored round-trip data (the shapes :func:`group_entries` writes)."""
     n = entry["n"]
 
     def strings(v: Any, size: int | None, none: bool = False) -> bool:
