@@ -85,7 +85,6 @@ class _Group:
     extras: list[list[tuple[int, str]]]
     mwts: list[list[tuple[int, int, str]]]
     may_be_empty: bool = True  # a field may be empty: the lines have a tab next to a tab, or end with one
-    may_have_root: bool = True  # "ROOT" is in the lines
 
 
 def convert_group(sents: Sents, source: str | None, opts: ReadOptions) -> Doc:
@@ -99,7 +98,7 @@ def convert_group(sents: Sents, source: str | None, opts: ReadOptions) -> Doc:
     if pos is None or morphs is None or found is None:
         raise_first(sents, source, opts.merge_subtokens)
     heads, head_fixes = found
-    facts = ColumnFacts(group.may_be_empty, group.may_have_root, "_" in xpos, misc.count("_") == len(misc))
+    facts = ColumnFacts(group.may_be_empty, "_" in xpos, misc.count("_") == len(misc))
     tags = _tags(xpos, upos, facts.xpos_blank)
     spaces = _spaces(misc, group, facts.misc_blank)
     ents = _ents(misc, group.bounds, opts) if opts.set_ents else None
@@ -165,7 +164,6 @@ def _words(sents: Sents, source: str | None, opts: ReadOptions) -> _Group:
         raise_first(sents, source, opts.merge_subtokens)
     group = _columns(sents, cols, source, opts)
     group.may_be_empty = may_be_empty
-    group.may_have_root = "ROOT" in joined
     return group
 
 

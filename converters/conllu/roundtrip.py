@@ -35,11 +35,10 @@ COLUMN = {"upos": 3, "deprel": 7, "xpos": 4, "feats": 5, "lemma": 2, "deps": 8, 
 @dataclass(slots=True)
 class ColumnFacts:
     """What the converter learnt of a group's columns once, for the round trip to reuse: whether
-    a field may be empty (the group's text has a tab next to a tab, or ends with one), a DEPREL
-    may be "ROOT" (the text holds "ROOT"), some XPOS is "_", every MISC is "_"."""
+    a field may be empty (the group's text has a tab next to a tab, or ends with one), some XPOS
+    is "_", every MISC is "_"."""
 
     may_be_empty: bool
-    may_have_root: bool
     xpos_blank: bool
     misc_blank: bool
 
@@ -53,7 +52,7 @@ def _kept_keys(cols: list[list[str]], facts: ColumnFacts, morphology: bool) -> l
     keys = []
     if empty and "" in upos:
         keys.append("upos")
-    if (facts.may_have_root and "ROOT" in deprels) or (empty and "" in deprels):
+    if "ROOT" in deprels or (empty and "" in deprels):
         keys.append("deprel")
     if morphology or facts.xpos_blank or (empty and "" in xpos):
         keys.append("xpos")
