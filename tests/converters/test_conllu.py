@@ -347,7 +347,7 @@ def test_reading_groups_names_the_first_error_of_a_group() -> None:
 def test_reading_random_groups_gives_the_grouped_sentences() -> None:
     """Valid sentences without entities (the ones read a group at a time): multiword tokens,
     empty nodes, SpaceAfter=No (last words too), '# text' lines right or wrong, DEPS, odd
-    XPOS, FEATS and lemma values."""
+    XPOS, FEATS and lemma values, empty UPOS, DEPREL and MISC fields, DEPREL "ROOT"."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -361,7 +361,8 @@ def test_reading_random_groups_gives_the_grouped_sentences() -> None:
         for j, node in enumerate(order[1:], start=1):
             heads[node] = order[draw(st.integers(0, j - 1))] + 1
         words = [draw(st.sampled_from(["a", "b", "Ab", "."])) for _ in range(n)]
-        misc = [draw(st.sampled_from(["_", "SpaceAfter=No", "X=1", "SpaceAfter=No|X=1"])) for _ in range(n)]
+        miscs = ["_", "SpaceAfter=No", "X=1", "SpaceAfter=No|X=1", ""]
+        misc = [draw(st.sampled_from(miscs)) for _ in range(n)]
         out = [f"# sent_id = {draw(st.integers(1, 9))}"]
         if draw(st.booleans()):
             text = "".join(
@@ -374,11 +375,12 @@ def test_reading_random_groups_gives_the_grouped_sentences() -> None:
                 mwt_end = i + 2
                 space = draw(st.sampled_from(["_", "SpaceAfter=No"]))
                 out.append(f"{i + 1}-{i + 2}\tab\t_\t_\t_\t_\t_\t_\t_\t{space}")
-            upos = draw(st.sampled_from(["NOUN", "VERB", "_"]))
+            upos = draw(st.sampled_from(["NOUN", "VERB", "_", ""]))
             xpos = draw(st.sampled_from(["_", "NN", ""]))
             feats = draw(st.sampled_from(["_", "Number=Sing", "Number=Plur|Case=Nom", "Case=Acc,Nom"]))
             lemma = draw(st.sampled_from(["_", "x", ""]))
-            dep = "root" if heads[i] == 0 else draw(st.sampled_from(["nsubj", "obj"]))
+            deprels = ["root", "ROOT"] if heads[i] == 0 else ["nsubj", "obj", ""]
+            dep = draw(st.sampled_from(deprels))
             deps = draw(st.sampled_from(["_", f"{heads[i]}:{dep}", "1:x|2:y"]))
             out.append(
                 f"{i + 1}\t{words[i]}\t{lemma}\t{upos}\t{xpos}\t{feats}\t{heads[i]}\t{dep}\t{deps}\t{misc[i]}"
