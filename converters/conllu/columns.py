@@ -57,20 +57,10 @@ class ReadOptions:
 
 
 @dataclass(slots=True)
-class _Words:
+class _Words(Merged):
     """The token columns of a group as they go into its Doc (heads and entities absolute;
     ``sizes``: each sentence's length)."""
 
-    words: list[str]
-    spaces: list[bool]
-    tags: list[str | None]
-    pos: list[str | None]
-    morphs: list[str | None]
-    lemmas: list[str | None]
-    heads: list[int | None]
-    deps: list[str | None]
-    lines: list[int]
-    ents: list[Span] | None
     sizes: list[int]
 
 

@@ -79,25 +79,34 @@ _KEEP: dict[str, Callable[[list[str]], bool]] = {
 _ONE = [True]  # the flags of a group of one sentence (never changed)
 
 
+_Kept = list[tuple[str, list[str], list[bool]]]  # (key, raw column, which sentences keep it)
+
+
 def _kept_flags(
     cols: list[list[str]], bounds: list[tuple[int, int]], keys: list[str], morphology: bool
-) -> dict[str, list[bool]]:
-    """For each round-trip key, which sentences (``bounds`` in ``cols``) keep their raw column
-    (``keys``: those some sentence of the group may keep)."""
-    none = [False] * len(bounds)
-    flags = dict.fromkeys(COLUMN, none)
+) -> tuple[dict[str, list[bool]], _Kept, _Kept]:
+    """For each of ``keys`` (the round-trip keys some sentence of the group may keep), which
+    sentences (``bounds`` in ``cols``) keep their raw column: UPOS's and DEPREL's by key, then
+    the other columns in two runs, as the entries hold them (the HEAD fixes come between)."""
+    flags: dict[str, list[bool]] = {}
+    run1: _Kept = []
+    run2: _Kept = []
     for key in keys:
         col = cols[COLUMN[key]]
         if len(bounds) == 1:
-            flags[key] = _ONE
+            keep = _ONE
         elif key == "deps" or key == "misc":
-            flags[key] = [col[a:b].count("_") != b - a for a, b in bounds]
+            keep = [col[a:b].count("_") != b - a for a, b in bounds]
         elif key == "xpos" and morphology:
-            flags[key] = [True] * len(bounds)
+            keep = [True] * len(bounds)
         else:
-            keep = _KEEP[key]
-            flags[key] = [keep(col[a:b]) for a, b in bounds]
-    return flags
+            test = _KEEP[key]
+            keep = [test(col[a:b]) for a, b in bounds]
+        if key == "upos" or key == "deprel":
+            flags[key] = keep
+        else:
+            (run1 if key == "xpos" or key == "feats" else run2).append((key, col, keep))
+    return flags, run1, run2
 
 
 def group_entries(
@@ -119,10 +128,9 @@ def group_entries(
     Keys are added in the order the reader has always added them, as a DocBin's msgpack bytes
     follow it; kept columns are tuples of strings (msgpack writes them as arrays, and the
     garbage collector stops tracking them, which matters when a shard of Docs is in memory)."""
-    _i, _f, lemmas, upos, xpos, feats, _h, deprels, deps, misc = cols
-    f = _kept_flags(cols, bounds, _kept_keys(cols, facts, morphology), morphology)
-    f_upos, f_deprel, f_xpos, f_feats = f["upos"], f["deprel"], f["xpos"], f["feats"]
-    f_lemma, f_deps, f_misc = f["lemma"], f["deps"], f["misc"]
+    f, run1, run2 = _kept_flags(cols, bounds, _kept_keys(cols, facts, morphology), morphology)
+    upos, deprels = cols[3], cols[7]
+    f_upos, f_deprel = f.get("upos"), f.get("deprel")
     texts = sentence_texts(cols[1], spaces, bounds, mwts) if any(comments) else []
     out: list[dict[str, Any]] = []
     for s, (a, b) in enumerate(bounds):
@@ -131,26 +139,22 @@ def group_entries(
             out.append({"n": b - a, **({"comments": tuple(sent_comments)} if sent_comments else {})})
             continue
         entry: dict[str, Any] = {"n": b - a}
-        if f_upos[s]:
+        if f_upos is not None and f_upos[s]:
             entry["upos"] = tuple(upos[a:b])  # an empty field is written back as it was
-        if f_deprel[s]:
+        if f_deprel is not None and f_deprel[s]:
             entry["deprel"] = [[k, d] for k, d in enumerate(deprels[a:b]) if d in ("ROOT", "")]
         if sent_comments:
             entry["comments"] = kept_comments(sent_comments, texts[s])
         if extras[s]:
             entry["extra"] = extras[s]
-        if f_xpos[s]:
-            entry["xpos"] = tuple(xpos[a:b])
-        if f_feats[s]:
-            entry["feats"] = tuple(feats[a:b])
+        for key, col, keep in run1:
+            if keep[s]:
+                entry[key] = tuple(col[a:b])
         if head_fixes[s]:
             entry["head"] = head_fixes[s]
-        if f_lemma[s]:
-            entry["lemma"] = tuple(lemmas[a:b])
-        if f_deps[s]:
-            entry["deps"] = tuple(deps[a:b])
-        if f_misc[s]:
-            entry["misc"] = tuple(misc[a:b])
+        for name, col, keep in run2:
+            if keep[s]:
+                entry[name] = tuple(col[a:b])
         out.append(entry)
     return out
 

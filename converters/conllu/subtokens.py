@@ -9,29 +9,12 @@ from corpuskit import Span
 
 from .base import error, normalise_feats
 
-__all__ = ["Merged", "Sentence", "merge_subtokens", "span_root"]
+__all__ = ["Merged", "Sentence", "TokenColumns", "merge_subtokens", "span_root"]
 
 
 @dataclass(slots=True)
-class Sentence:
-    """One sentence's token columns before merging (``mwt``: first word, end word, form)."""
-
-    words: list[str]
-    spaces: list[bool]
-    tags: list[str | None]
-    pos: list[str | None]
-    morphs: list[str | None]
-    lemmas: list[str | None]
-    heads: list[int | None]  # sentence-relative
-    deps: list[str | None]
-    feats: list[str]  # raw FEATS
-    lines: list[int]
-    mwt: list[tuple[int, int, str]]
-
-
-@dataclass(slots=True)
-class Merged:
-    """The merged sentence's columns (heads sentence-relative; ``ents`` None where not read)."""
+class TokenColumns:
+    """A sentence's (or a group's) token columns as they go into a Doc."""
 
     words: list[str]
     spaces: list[bool]
@@ -41,6 +24,22 @@ class Merged:
     lemmas: list[str | None]
     heads: list[int | None]
     deps: list[str | None]
+
+
+@dataclass(slots=True)
+class Sentence(TokenColumns):
+    """One sentence's token columns before merging (heads sentence-relative; ``feats`` the raw
+    FEATS; ``mwt``: first word, end word, form)."""
+
+    feats: list[str]
+    lines: list[int]
+    mwt: list[tuple[int, int, str]]
+
+
+@dataclass(slots=True)
+class Merged(TokenColumns):
+    """The merged sentence's columns (heads sentence-relative; ``ents`` None where not read)."""
+
     lines: list[int]
     ents: list[Span] | None
 
