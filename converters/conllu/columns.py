@@ -313,6 +313,11 @@ def _plain_heads(head_col: list[str], bounds: list[tuple[int, int]]) -> list[int
     return heads
 
 
+def _space_after(misc: str) -> bool:
+    """Whether a MISC value lets its word be followed by a space (no SpaceAfter=No)."""
+    return NO_SPACE not in misc or NO_SPACE not in misc.split("|")
+
+
 def _spaces(misc: list[str], group: _Group, misc_blank: bool) -> list[bool]:
     """SpaceAfter=No in MISC (on the multiword token's line for its words; ``misc_blank``:
     every MISC is "_")."""
@@ -322,7 +327,7 @@ def _spaces(misc: list[str], group: _Group, misc_blank: bool) -> list[bool]:
         try:  # most MISC values recur: looked up, not parsed
             spaces = list(map(_SPACE_AFTER.__getitem__, misc))
         except KeyError:
-            spaces = [NO_SPACE not in m or NO_SPACE not in m.split("|") for m in misc]
+            spaces = [_space_after(m) for m in misc]
             if len(_SPACE_AFTER) < _SPACE_AFTER_LIMIT:
                 _SPACE_AFTER.update(zip(misc, spaces, strict=True))
     for (a, _b), extra, mwt in zip(group.bounds, group.extras, group.mwts, strict=True):
@@ -331,7 +336,7 @@ def _spaces(misc: list[str], group: _Group, misc_blank: bool) -> list[bool]:
             for (start, end, _form), m in zip(mwt, mwt_misc, strict=True):
                 for k in range(a + start, a + end - 1):
                     spaces[k] = False
-                spaces[a + end - 1] = NO_SPACE not in m or NO_SPACE not in m.split("|")
+                spaces[a + end - 1] = _space_after(m)
     return spaces
 
 

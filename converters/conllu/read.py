@@ -99,20 +99,15 @@ def _parse_lines(
     batch: Sents = []  # sentences of the current group
     sentences = _Sentences(source, first_line)
     try:
-        for sent in sentences.read(blocks):
-            batch.append(sent)
-            if len(batch) == size:
+        for sent in chain(sentences.read(blocks), [None]):  # None: the end, the last group is done
+            if sent is not None:
+                batch.append(sent)
+            if batch and (len(batch) == size or sent is None):
                 done, batch = batch, []
                 doc = convert_group(done, source, opts)
                 if pending is not None:
                     yield pending
                 pending = doc
-        if batch:
-            done, batch = batch, []
-            doc = convert_group(done, source, opts)
-            if pending is not None:
-                yield pending
-            pending = doc
     except Exception:
         # the sentences read before the error, whose group was not complete, come first in
         # the file: an error of theirs is the one to name

@@ -67,8 +67,10 @@ def _kept_keys(cols: list[list[str]], facts: ColumnFacts, morphology: bool) -> l
     return keys
 
 
-#: Per key, whether one sentence's raw column must be kept (given that the group's may); DEPS
-#: and MISC ("not all '_'") are tested in line.
+#: Per key, whether one sentence's raw column must be kept (given that the group's may): the
+#: rules of :func:`_kept_keys` for one sentence (there, spelt out with the group's facts, as one
+#: call per group rather than one per key keeps a group of one cheap); DEPS and MISC ("not all
+#: '_'") are tested in line.
 _KEEP: dict[str, Callable[[list[str]], bool]] = {
     "upos": lambda v: "" in v,
     "deprel": lambda v: "ROOT" in v or "" in v,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from typing import Any
 
@@ -238,8 +239,6 @@ def cross_sentence_entity(batch: Batch, opts: Options) -> Iterator[Hit]:
         if len(bounds) < 2:
             continue
         starts = [s for s, _ in bounds[1:]]
-        import bisect
-
         for span in doc.ents:
             j = bisect.bisect_right(starts, span.start)
             if j < len(starts) and starts[j] < span.end:
